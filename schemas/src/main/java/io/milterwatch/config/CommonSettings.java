@@ -1,0 +1,21 @@
+package io.milterwatch.config;
+
+import java.util.List;
+
+/** Settings every milterwatch process reads. */
+public final class CommonSettings {
+
+    public static final Setting BOOTSTRAP_SERVERS = new Setting("bootstrap.servers", "localhost:9092",
+            "Kafka bootstrap servers, host:port[,host:port...]");
+    public static final Setting TOPIC_PREFIX = new Setting("topic.prefix", "milterwatch",
+            "Prefix of every topic name (PREFIX.targets, PREFIX.probe-results, ...)");
+    public static final Setting TOPIC_PARTITIONS = new Setting("topic.partitions", "3",
+            "Partitions of the topics milterwatch creates when they are missing");
+    public static final Setting TOPIC_REPLICATION = new Setting("topic.replication.factor", "-1",
+            "Replication factor of topics milterwatch creates; -1 takes the broker's default.replication.factor");
+
+    public static final List<Setting> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION);
+
+    private CommonSettings() {
+    }
+}

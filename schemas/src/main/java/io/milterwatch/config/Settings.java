@@ -1,0 +1,206 @@
+package io.milterwatch.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Resolved configuration, read once at start-up. Precedence, lowest first: code defaults, the
+ * properties file given with {@code --config}, the environment ({@code MILTERWATCH_*} for our
+ * settings, {@code KAFKA_*} for Kafka client properties), then command-line flags.
+ *
+ * <p>In a properties file, our settings use their names ({@code worker.zone=INTERNAL}) and Kafka
+ * client properties carry the {@code kafka.} prefix ({@code kafka.security.protocol=SSL}). In the
+ * environment, {@code KAFKA_SECURITY_PROTOCOL=SSL} sets {@code security.protocol}. A misspelt
+ * {@code MILTERWATCH_*} variable or file key fails fast, naming the key. Values are immutable after load.
+ */
+public final class Settings {
+
+    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String KAFKA_ENV_PREFIX = "KAFKA_";
+
+    private final Map<String, String> values;
+    private final Map<String, Object> kafka;
+    private final Map<String, String> origins;
+
+    private Settings(final Map<String, String> values, final Map<String, Object> kafka, final Map<String, String> origins) {
+        this.values = Collections.unmodifiableMap(values);
+        this.kafka = Collections.unmodifiableMap(kafka);
+        this.origins = Collections.unmodifiableMap(origins);
+    }
+
+    /**
+     * @param spec             every setting the application reads
+     * @param configFile       optional properties file
+     * @param env              the environment (System.getenv() in production)
+     * @param flags            values given on the command line, by setting name
+     * @param kafkaConfigNames the Kafka client property names the application's clients accept;
+     *                         {@code KAFKA_*} variables that map to none of them are not ours
+     *                         (KAFKA_HEAP_OPTS, say) and are left alone
+     */
+    public static Settings load(final Collection<Setting> spec, final Path configFile, final Map<String, String> env,
+            final Map<String, String> flags, final Set<String> kafkaConfigNames) {
+        final Map<String, Setting> byName = new LinkedHashMap<>();
+        spec.forEach(s -> byName.put(s.name(), s));
+        final Map<String, String> values = new TreeMap<>();
+        final Map<String, String> origins = new TreeMap<>();
+        final Map<String, Object> kafka = new TreeMap<>();
+        for (final Setting s : spec) {
+            if (s.defaultValue() != null) {
+                values.put(s.name(), s.defaultValue());
+                origins.put(s.name(), "default");
+            }
+        }
+        if (configFile != null) {
+            final Properties file = readProperties(configFile);
+            for (final String key : file.stringPropertyNames()) {
+                final String value = file.getProperty(key).trim();
+                if (key.startsWith(KAFKA_PREFIX)) {
+                    kafka.put(key.substring(KAFKA_PREFIX.length()), value);
+                } else if (byName.containsKey(key)) {
+                    values.put(key, value);
+                    origins.put(key, configFile.toString());
+                } else {
+                    throw new ConfigException(key, "unknown setting in " + configFile + " (known: " + String.join(", ", byName.keySet())
+                            + "; Kafka client properties take the prefix 'kafka.')");
+                }
+            }
+        }
+        final Map<String, Setting> byEnv = new LinkedHashMap<>();
+        spec.forEach(s -> byEnv.put(s.env(), s));
+        for (final Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            final String var = e.getKey();
+            if (var.startsWith(Setting.ENV_PREFIX)) {
+                final Setting s = byEnv.get(var);
+                if (s == null) {
+                    throw new ConfigException(var, "unknown environment variable (known: " + String.join(", ", byEnv.keySet()) + ")");
+                }
+                values.put(s.name(), e.getValue().trim());
+                origins.put(s.name(), "environment " + var);
+            } else if (var.startsWith(KAFKA_ENV_PREFIX)) {
+                final String property = kafkaPropertyFor(var);
+                if (kafkaConfigNames.contains(property)) {
+                    kafka.put(property, e.getValue());
+                }
+            }
+        }
+        for (final Map.Entry<String, String> e : flags.entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            if (!byName.containsKey(e.getKey())) {
+                throw new ConfigException(e.getKey(), "unknown setting");
+            }
+            values.put(e.getKey(), e.getValue().trim());
+            origins.put(e.getKey(), "command line");
+        }
+        return new Settings(values, kafka, origins);
+    }
+
+    /** {@code KAFKA_SASL_JAAS_CONFIG} names {@code sasl.jaas.config}. */
+    public static String kafkaPropertyFor(final String envVar) {
+        return envVar.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    private static Properties readProperties(final Path file) {
+        final Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (final IOException e) {
+            throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
+        }
+        return p;
+    }
+
+    public String string(final String key) {
+        final String v = values.get(key);
+        if (v == null || v.isBlank()) {
+            throw new ConfigException(key, "is required but not set (env " + Setting.envFor(key) + ")");
+        }
+        return v;
+    }
+
+    public String stringOrNull(final String key) {
+        final String v = values.get(key);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    public int intIn(final String key, final int min, final int max) {
+        final String v = string(key);
+        try {
+            final int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new ConfigException(key, "value " + n + " is outside " + min + ".." + max + " (from " + origins.get(key) + ")");
+            }
+            return n;
+        } catch (final NumberFormatException e) {
+            throw new ConfigException(key, "'" + v + "' is not an integer (from " + origins.get(key) + ")");
+        }
+    }
+
+    public long longIn(final String key, final long min, final long max) {
+        final String v = string(key);
+        try {
+            final long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                throw new ConfigException(key, "value " + n + " is outside " + min + ".." + max + " (from " + origins.get(key) + ")");
+            }
+            return n;
+        } catch (final NumberFormatException e) {
+            throw new ConfigException(key, "'" + v + "' is not an integer (from " + origins.get(key) + ")");
+        }
+    }
+
+    public <E extends Enum<E>> E enumValue(final String key, final Class<E> type) {
+        final String v = string(key);
+        try {
+            return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(key, "'" + v + "' is not one of " + java.util.Arrays.toString(type.getEnumConstants())
+                    + " (from " + origins.get(key) + ")");
+        }
+    }
+
+    public List<Integer> ports(final String key) {
+        final List<Integer> ports = new ArrayList<>();
+        for (final String part : string(key).split(",")) {
+            final String p = part.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            try {
+                final int port = Integer.parseInt(p);
+                if (port < 1 || port > 65535) {
+                    throw new ConfigException(key, "port " + port + " is outside 1..65535");
+                }
+                ports.add(port);
+            } catch (final NumberFormatException e) {
+                throw new ConfigException(key, "'" + p + "' is not a port number");
+            }
+        }
+        if (ports.isEmpty()) {
+            throw new ConfigException(key, "needs at least one port");
+        }
+        return List.copyOf(ports);
+    }
+
+    /** Kafka client properties from the file and the environment (bootstrap servers are ours, not in here). */
+    public Map<String, Object> kafkaOverrides() {
+        return kafka;
+    }
+
+    public String origin(final String key) {
+        return origins.get(key);
+    }
+}

@@ -1,0 +1,58 @@
+package io.milterwatch.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    private static final Setting ZONE = new Setting("worker.zone", "EXTERNAL", "zone");
+    private static final Setting PORTS = new Setting("worker.default.ports", "1981,8891", "ports");
+    private static final List<Setting> SPEC = List.of(ZONE, PORTS, CommonSettings.BOOTSTRAP_SERVERS);
+
+    @Test
+    void shouldApplyPrecedenceDefaultFileEnvFlagWhenAllAreGiven(@TempDir final Path dir) throws Exception {
+        // given
+        final Path file = dir.resolve("mw.properties");
+        Files.writeString(file, "worker.zone=INTERNAL\nbootstrap.servers=file:9092\nkafka.security.protocol=SSL\n");
+        // when
+        final Settings s = Settings.load(SPEC, file,
+                Map.of("MILTERWATCH_BOOTSTRAP_SERVERS", "env:9092", "KAFKA_CLIENT_ID", "cid", "KAFKA_HEAP_OPTS", "-Xmx1g"),
+                Map.of("worker.default.ports", "25"), Set.of("client.id", "security.protocol"));
+        // then
+        assertThat(s.string("worker.zone")).isEqualTo("INTERNAL");
+        assertThat(s.string("bootstrap.servers")).isEqualTo("env:9092");
+        assertThat(s.ports("worker.default.ports")).containsExactly(25);
+        assertThat(s.kafkaOverrides()).containsEntry("security.protocol", "SSL").containsEntry("client.id", "cid")
+                .doesNotContainKey("heap.opts");
+        assertThat(s.origin("bootstrap.servers")).contains("MILTERWATCH_BOOTSTRAP_SERVERS");
+    }
+
+    @Test
+    void shouldNameTheKeyWhenAValueIsBad() {
+        final Settings s = Settings.load(SPEC, null, Map.of("MILTERWATCH_WORKER_DEFAULT_PORTS", "1981,70000"), Map.of(), Set.of());
+        assertThatThrownBy(() -> s.ports("worker.default.ports")).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("worker.default.ports:").hasMessageContaining("70000");
+    }
+
+    @Test
+    void shouldFailFastWhenAnEnvironmentVariableIsMisspelt() {
+        assertThatThrownBy(() -> Settings.load(SPEC, null, Map.of("MILTERWATCH_WORKER_ZOEN", "INTERNAL"), Map.of(), Set.of()))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("MILTERWATCH_WORKER_ZOEN:");
+    }
+
+    @Test
+    void shouldRefuseUnknownEnumValueNamingTheChoices() {
+        final Settings s = Settings.load(SPEC, null, Map.of(), Map.of("worker.zone", "dmz"), Set.of());
+        assertThatThrownBy(() -> s.enumValue("worker.zone", io.milterwatch.schema.Zone.class))
+                .hasMessageStartingWith("worker.zone:").hasMessageContaining("EXTERNAL");
+    }
+}
