@@ -1,0 +1,51 @@
+package io.milterwatch.worker.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import io.milterwatch.config.CommonSettings;
+import io.milterwatch.config.ConfigException;
+import io.milterwatch.config.Settings;
+import io.milterwatch.kafka.Topics;
+import io.milterwatch.schema.Zone;
+import io.milterwatch.worker.probe.ProbeTimeouts;
+
+/** A probe worker's configuration, validated once at start-up. */
+public record WorkerConfig(
+        String bootstrapServers,
+        Topics topics,
+        String vantage,
+        Zone zone,
+        ProbeTimeouts timeouts,
+        int concurrency,
+        List<Integer> defaultPorts,
+        int maxPollRecords,
+        Map<String, Object> kafkaOverrides) {
+
+    private static final Pattern VANTAGE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    public static WorkerConfig from(final Settings s) {
+        final String vantage = s.string(WorkerSettings.VANTAGE.name());
+        if (!VANTAGE_NAME.matcher(vantage).matches()) {
+            throw new ConfigException(WorkerSettings.VANTAGE.name(), "'" + vantage
+                    + "' must be 1..64 letters, digits, '.', '_' or '-' (it names a consumer group)");
+        }
+        return new WorkerConfig(
+                s.string(CommonSettings.BOOTSTRAP_SERVERS.name()),
+                Topics.withPrefix(s.string(CommonSettings.TOPIC_PREFIX.name())),
+                vantage,
+                s.enumValue(WorkerSettings.ZONE.name(), Zone.class),
+                new ProbeTimeouts(s.intIn(WorkerSettings.CONNECT_TIMEOUT.name(), 1, 600_000),
+                        s.intIn(WorkerSettings.REPLY_TIMEOUT.name(), 1, 600_000)),
+                s.intIn(WorkerSettings.CONCURRENCY.name(), 1, 10_000),
+                s.ports(WorkerSettings.DEFAULT_PORTS.name()),
+                s.intIn(WorkerSettings.MAX_POLL_RECORDS.name(), 1, 10_000),
+                s.kafkaOverrides());
+    }
+
+    /** Consumer group of this vantage: every vantage sees every request. */
+    public String groupId() {
+        return "milterwatch-probe-" + vantage;
+    }
+}

@@ -1,0 +1,55 @@
+package io.milterwatch.worker.publish;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Future;
+
+import io.milterwatch.kafka.Endpoints;
+import io.milterwatch.schema.ProbeResult;
+import io.milterwatch.serde.Records;
+import io.milterwatch.worker.config.WorkerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Publishes probe results keyed by {@code ip:port} (the target id when resolution failed) with an
+ * idempotent producer ({@code acks=all}), and DLQ records with their original bytes.
+ */
+public final class ResultPublisher implements AutoCloseable {
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String resultsTopic;
+
+    public ResultPublisher(final WorkerConfig config) {
+        final Map<String, Object> props = new HashMap<>(config.kafkaOverrides());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "milterwatch-probe-" + config.vantage() + "-results");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.resultsTopic = config.topics().probeResults();
+    }
+
+    public Future<RecordMetadata> publish(final ProbeResult result) {
+        final String key = result.getIp().isEmpty() ? result.getTargetId() : Endpoints.key(result.getIp(), result.getPort());
+        return producer.send(new ProducerRecord<>(resultsTopic, key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Records.PROBE_RESULT.encode(result)));
+    }
+
+    public Future<RecordMetadata> deadLetter(final ProducerRecord<byte[], byte[]> record) {
+        return producer.send(record);
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

@@ -1,0 +1,110 @@
+package io.milterwatch.worker.consume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import io.milterwatch.config.Settings;
+import io.milterwatch.kafka.Dlq;
+import io.milterwatch.kafka.TopicAdmin;
+import io.milterwatch.kafka.Topics;
+import io.milterwatch.schema.Outcome;
+import io.milterwatch.schema.ProbeReason;
+import io.milterwatch.schema.ProbeRequest;
+import io.milterwatch.schema.ProbeResult;
+import io.milterwatch.schema.Zone;
+import io.milterwatch.serde.Records;
+import io.milterwatch.testing.KafkaCluster;
+import io.milterwatch.testing.KafkaClusterExtension;
+import io.milterwatch.worker.config.WorkerConfig;
+import io.milterwatch.worker.config.WorkerSettings;
+import io.milterwatch.worker.emulator.MilterEmulator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(KafkaClusterExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ProbeWorkerIT {
+
+    @Test
+    void shouldPublishMilterResultAndDeadLetterGarbageWhenRequestsArrive(final KafkaCluster cluster) throws Exception {
+        // given
+        final Topics topics = Topics.withPrefix(KafkaCluster.uniquePrefix("probeworker"));
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
+        }
+        final WorkerConfig config = WorkerConfig.from(Settings.load(WorkerSettings.all(), null, Map.of(),
+                Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", topics.targets().replace(".targets", ""),
+                        "worker.vantage", "inside-1", "worker.zone", "INTERNAL", "worker.reply.timeout.ms", "1000"), Set.of()));
+        try (MilterEmulator milter = MilterEmulator.start(MilterEmulator.Behaviour.LIBMILTER_V6);
+             ProbeWorker worker = new ProbeWorker(config);
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            final Thread thread = new Thread(worker, "worker");
+            thread.start();
+            final ProbeRequest request = ProbeRequest.newBuilder().setRequestId("req-1").setTargetId(milter.hostPort())
+                    .setHost("127.0.0.1").setPorts(List.of(milter.port())).setReason(ProbeReason.MANUAL)
+                    .setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(System.currentTimeMillis())
+                    .setDeadlineMs(System.currentTimeMillis() + 60_000).build();
+            // when
+            producer.send(new ProducerRecord<>(topics.probeRequests(), bytes("bad"), bytes("not a probe request"))).get();
+            producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(milter.hostPort()), Records.PROBE_REQUEST.encode(request))).get();
+            // then
+            final List<ConsumerRecord<byte[], byte[]>> results = readAtLeast(cluster, topics.probeResults(), 1);
+            final ProbeResult result = Records.PROBE_RESULT.decode(topics.probeResults(), results.get(0).value());
+            assertThat(new String(results.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("127.0.0.1:" + milter.port());
+            assertThat(result.getOutcome()).isEqualTo(Outcome.MILTER);
+            assertThat(result.getVantage()).isEqualTo("inside-1");
+            assertThat(result.getZone()).isEqualTo(Zone.INTERNAL);
+            assertThat(result.getRequestId()).isEqualTo("req-1");
+            final List<ConsumerRecord<byte[], byte[]>> dead = readAtLeast(cluster, topics.dlq(), 1);
+            assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("not a probe request");
+            assertThat(Dlq.header(dead.get(0).headers(), Dlq.REASON)).contains("not Avro single-object encoding");
+            assertThat(Dlq.header(dead.get(0).headers(), Dlq.SOURCE_TOPIC)).isEqualTo(topics.probeRequests());
+            assertThat(Dlq.header(dead.get(0).headers(), Dlq.SOURCE_OFFSET)).isEqualTo("0");
+            // and: offsets are committed once the results are acknowledged
+            try (Admin admin = cluster.admin()) {
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(admin.listConsumerGroupOffsets(config.groupId())
+                        .partitionsToOffsetAndMetadata().get().values()).anySatisfy(o -> assertThat(o.offset()).isEqualTo(2)));
+            }
+            worker.close();
+            thread.join(10_000);
+            assertThat(thread.isAlive()).isFalse();
+        }
+    }
+
+    static List<ConsumerRecord<byte[], byte[]>> readAtLeast(final KafkaCluster cluster, final String topic, final int n) {
+        final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+                return out.size() >= n;
+            });
+        }
+        return out;
+    }
+
+    private static byte[] bytes(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
