@@ -1,0 +1,73 @@
+package io.milterwatch.processor;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.processor.error.BoundedThreadReplacement;
+import io.milterwatch.processor.error.DeadLetterDeserializationHandler;
+import io.milterwatch.processor.error.DeadLetterProcessingHandler;
+import io.milterwatch.processor.topology.MilterwatchTopology;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs the stream processor: exactly_once_v2, every internal resource explicitly named, DLQ handlers. */
+public final class StreamsApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
+    private static final int MAX_THREAD_REPLACEMENTS = 5;
+
+    private final ProcessorConfig config;
+    private final KafkaStreams streams;
+
+    public StreamsApp(final ProcessorConfig config) {
+        this.config = config;
+        final Topology topology = MilterwatchTopology.build(config.topics(), config);
+        this.streams = new KafkaStreams(topology, properties(config));
+        streams.setUncaughtExceptionHandler(new BoundedThreadReplacement(MAX_THREAD_REPLACEMENTS));
+    }
+
+    /** Streams properties; public so tests (TopologyTestDriver) run with the very same settings. */
+    public static Properties properties(final ProcessorConfig config) {
+        final Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().dlq());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        final Properties props = new Properties();
+        props.putAll(p);
+        return props;
+    }
+
+    public void start() {
+        streams.start();
+        LOG.info("stream processor '{}' started: {} -> {}", config.applicationId(), config.topics().targets(), config.topics().alertsExposure());
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

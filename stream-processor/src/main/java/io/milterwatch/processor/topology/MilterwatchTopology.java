@@ -1,0 +1,91 @@
+package io.milterwatch.processor.topology;
+
+import io.milterwatch.kafka.Topics;
+import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.processor.logic.Decision;
+import io.milterwatch.processor.logic.TargetValidator;
+import io.milterwatch.schema.Alert;
+import io.milterwatch.schema.Exposure;
+import io.milterwatch.schema.ProbeResult;
+import io.milterwatch.schema.Target;
+import io.milterwatch.serde.Records;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The stream processor's topology.
+ *
+ * <pre>
+ * targets (key: target id, compacted; tombstone removes)
+ *   ├─ invalid ─────────────────────────────────────────────▶ dlq (reason headers)
+ *   └─ target-registry [registry + schedule stores, wall-clock punctuator]
+ *                                                            ▶ probe-requests (key: target id)
+ * probe-results (key: ip:port, from every vantage)
+ *   └─ exposure-correlator [exposure store: state machine]
+ *        ├─ state ───────────────────────────────────────────▶ exposure.state (key: ip:port, compacted)
+ *        └─ transitions ─┬─ REGRESSED ──────────────────────▶ alerts.regression
+ *                        └─ EXPOSED, REMEDIATED, ... ───────▶ alerts.exposure
+ * </pre>
+ *
+ * No repartition: targets are keyed by id where they are registered, results by ip:port where they
+ * are correlated, and both keys come from the writers. No windows yet; the only time-driven part
+ * is the scheduler's wall-clock punctuator. Undecodable input goes to the DLQ through the
+ * deserialization handler configured in {@code StreamsApp}.
+ */
+public final class MilterwatchTopology {
+
+    public static final String REGISTRY_STORE = "target-registry-store";
+    public static final String SCHEDULE_STORE = "target-schedule-store";
+    public static final String EXPOSURE_STORE = "exposure-store";
+
+    private MilterwatchTopology() {
+    }
+
+    public static Topology build(final Topics topics, final ProcessorConfig config) {
+        final StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTRY_STORE), Serdes.String(), Records.TARGET));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPOSURE_STORE), Serdes.String(),
+                Records.EXPOSURE_STATE));
+
+        final KStream<String, Target> targets = builder.stream(topics.targets(),
+                Consumed.with(Serdes.String(), Records.TARGET).withName("targets-source"));
+        final var byValidity = targets.split(Named.as("targets-"))
+                .branch((id, target) -> target != null && TargetValidator.problem(id, target) != null, Branched.as("invalid"))
+                .defaultBranch(Branched.as("valid"));
+        byValidity.get("targets-invalid")
+                .process(() -> new DeadLetterProcessor<String, Target>("stream-processor/targets", TargetValidator::problem,
+                        Serdes.String().serializer(), Records.TARGET.serializer()), Named.as("targets-dead-letter"))
+                .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("targets-dlq-sink"));
+        byValidity.get("targets-valid")
+                .process(() -> new TargetRegistryProcessor(config.scheduleTick(), config.requestDeadline()), Named.as("target-registry"),
+                        REGISTRY_STORE, SCHEDULE_STORE)
+                .to(topics.probeRequests(), Produced.with(Serdes.String(), Records.PROBE_REQUEST).withName("probe-requests-sink"));
+
+        final KStream<String, ProbeResult> results = builder.stream(topics.probeResults(),
+                Consumed.with(Serdes.String(), Records.PROBE_RESULT).withName("probe-results-source"));
+        // Results without an address (the name did not resolve) stay on the results topic; they
+        // say nothing about any ip:port's exposure.
+        final KStream<String, Decision> decisions = results
+                .filter((key, result) -> result != null && !result.getIp().isEmpty(), Named.as("attributable-results"))
+                .process(ExposureCorrelator::new, Named.as("exposure-correlator"), EXPOSURE_STORE);
+        decisions.mapValues(Decision::state, Named.as("exposure-state-values"))
+                .to(topics.exposureState(), Produced.with(Serdes.String(), Records.EXPOSURE_STATE).withName("exposure-state-sink"));
+        final KStream<String, Alert> alerts = decisions
+                .filter((key, decision) -> decision.transitioned(), Named.as("transitions"))
+                .mapValues(Decision::alert, Named.as("alert-values"));
+        alerts.split(Named.as("alerts-"))
+                .branch((key, alert) -> alert.getToState() == Exposure.REGRESSED, Branched.withConsumer(s -> s.to(topics.alertsRegression(),
+                        Produced.with(Serdes.String(), Records.ALERT).withName("regression-alerts-sink")), "regression"))
+                .defaultBranch(Branched.withConsumer(s -> s.to(topics.alertsExposure(),
+                        Produced.with(Serdes.String(), Records.ALERT).withName("exposure-alerts-sink")), "exposure"));
+        return builder.build();
+    }
+}

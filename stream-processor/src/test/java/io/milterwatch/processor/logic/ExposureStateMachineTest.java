@@ -1,0 +1,92 @@
+package io.milterwatch.processor.logic;
+
+import static io.milterwatch.schema.Outcome.CLOSED;
+import static io.milterwatch.schema.Outcome.ERROR;
+import static io.milterwatch.schema.Outcome.FILTERED;
+import static io.milterwatch.schema.Outcome.MILTER;
+import static io.milterwatch.schema.Zone.EXTERNAL;
+import static io.milterwatch.schema.Zone.INTERNAL;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.milterwatch.schema.Exposure;
+import io.milterwatch.schema.ExposureState;
+import io.milterwatch.schema.Severity;
+import org.junit.jupiter.api.Test;
+
+class ExposureStateMachineTest {
+
+    private ExposureState state;
+
+    private Decision feed(final String vantage, final io.milterwatch.schema.Zone zone, final io.milterwatch.schema.Outcome outcome,
+            final long at) {
+        final Decision d = ExposureStateMachine.apply(state, Results.of(vantage, zone, outcome, at));
+        state = d.state();
+        return d;
+    }
+
+    @Test
+    void shouldRaiseHighAlertWithPortSpecificHintWhenMilterAnswersFromExternal() {
+        final Decision d = feed("out", EXTERNAL, MILTER, 1000);
+        assertThat(d.state().getState()).isEqualTo(Exposure.EXPOSED);
+        assertThat(d.alert().getSeverity()).isEqualTo(Severity.HIGH);
+        assertThat(d.alert().getFromState()).isEqualTo(Exposure.UNKNOWN);
+        assertThat(d.alert().getSummary()).contains("192.0.2.10:8891").contains("EXTERNAL").contains("'out'");
+        assertThat(d.alert().getRemediation()).contains("--dport 8891").contains("MTA_IP").doesNotContain("--dport 25 ");
+        assertThat(d.alert().getAlertId()).isEqualTo("192.0.2.10:8891#1");
+        assertThat(d.alert().getEvidence().getVantage()).isEqualTo("out");
+    }
+
+    @Test
+    void shouldNotRepeatTheAlertWhenTheSameEvidenceArrivesAgain() {
+        feed("out", EXTERNAL, MILTER, 1000);
+        final Decision again = feed("out", EXTERNAL, MILTER, 2000);
+        assertThat(again.alert()).isNull();
+        assertThat(again.state().getState()).isEqualTo(Exposure.EXPOSED);
+        assertThat(again.state().getSinceMs()).isEqualTo(1000);
+        assertThat(again.state().getLastSeenMs()).isEqualTo(2000);
+    }
+
+    @Test
+    void shouldBeNotExposedWhenOnlyTheInsideSeesTheMilter() {
+        final Decision d = feed("in", INTERNAL, MILTER, 1000);
+        assertThat(d.state().getState()).isEqualTo(Exposure.NOT_EXPOSED);
+        assertThat(d.alert()).isNull();
+    }
+
+    @Test
+    void shouldWalkExposedRemediatedRegressedWithOneAlertPerTransition() {
+        feed("in", INTERNAL, MILTER, 1000);
+        assertThat(feed("out", EXTERNAL, MILTER, 2000).alert().getToState()).isEqualTo(Exposure.EXPOSED);
+        final Decision fixed = feed("out", EXTERNAL, FILTERED, 3000);
+        assertThat(fixed.alert().getToState()).isEqualTo(Exposure.REMEDIATED);
+        assertThat(fixed.alert().getSeverity()).isEqualTo(Severity.INFO);
+        assertThat(fixed.alert().getSummary()).contains("still answers from INTERNAL");
+        assertThat(feed("in", INTERNAL, MILTER, 3500).alert()).isNull();
+        final Decision back = feed("out", EXTERNAL, MILTER, 4000);
+        assertThat(back.alert().getToState()).isEqualTo(Exposure.REGRESSED);
+        assertThat(back.alert().getFromState()).isEqualTo(Exposure.REMEDIATED);
+        assertThat(back.alert().getSeverity()).isEqualTo(Severity.CRITICAL);
+        assertThat(back.state().getTransitions()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldReportServiceDownWhenTheInsideLosesTheMilterAfterRemediation() {
+        feed("in", INTERNAL, MILTER, 1000);
+        feed("out", EXTERNAL, MILTER, 2000);
+        feed("out", EXTERNAL, CLOSED, 3000);
+        final Decision down = feed("in", INTERNAL, CLOSED, 4000);
+        assertThat(down.alert().getToState()).isEqualTo(Exposure.SERVICE_DOWN);
+        assertThat(down.alert().getSeverity()).isEqualTo(Severity.MEDIUM);
+        final Decision up = feed("in", INTERNAL, MILTER, 5000);
+        assertThat(up.state().getState()).isEqualTo(Exposure.REMEDIATED);
+    }
+
+    @Test
+    void shouldTreatErrorsAsNoEvidence() {
+        assertThat(feed("out", EXTERNAL, ERROR, 1000).state().getState()).isEqualTo(Exposure.UNKNOWN);
+        feed("out", EXTERNAL, MILTER, 2000);
+        final Decision err = feed("out", EXTERNAL, ERROR, 3000);
+        assertThat(err.state().getState()).isEqualTo(Exposure.EXPOSED);
+        assertThat(err.alert()).isNull();
+    }
+}

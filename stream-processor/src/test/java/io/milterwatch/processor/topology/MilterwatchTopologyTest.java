@@ -1,0 +1,186 @@
+package io.milterwatch.processor.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import io.milterwatch.kafka.Dlq;
+import io.milterwatch.kafka.Topics;
+import io.milterwatch.processor.StreamsApp;
+import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.processor.logic.Results;
+import io.milterwatch.schema.Alert;
+import io.milterwatch.schema.Exposure;
+import io.milterwatch.schema.ExposureState;
+import io.milterwatch.schema.Outcome;
+import io.milterwatch.schema.ProbeReason;
+import io.milterwatch.schema.ProbeRequest;
+import io.milterwatch.schema.ProbeResult;
+import io.milterwatch.schema.Target;
+import io.milterwatch.schema.Zone;
+import io.milterwatch.serde.Records;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MilterwatchTopologyTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    private final Topics topics = Topics.defaults();
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, Target> targets;
+    private TestInputTopic<String, ProbeResult> results;
+    private TestInputTopic<byte[], byte[]> rawResults;
+    private TestOutputTopic<String, ProbeRequest> requests;
+    private TestOutputTopic<String, ExposureState> states;
+    private TestOutputTopic<String, Alert> exposureAlerts;
+    private TestOutputTopic<String, Alert> regressionAlerts;
+    private TestOutputTopic<byte[], byte[]> dlq;
+
+    @BeforeEach
+    void setUp() {
+        final ProcessorConfig config = new ProcessorConfig("dummy:9092", topics, "test-app", stateDir, Duration.ofSeconds(1),
+                Duration.ofMinutes(10), 100, 1, Map.of());
+        driver = new TopologyTestDriver(MilterwatchTopology.build(topics, config), StreamsApp.properties(config), T0);
+        targets = driver.createInputTopic(topics.targets(), Serdes.String().serializer(), Records.TARGET.serializer());
+        results = driver.createInputTopic(topics.probeResults(), Serdes.String().serializer(), Records.PROBE_RESULT.serializer());
+        rawResults = driver.createInputTopic(topics.probeResults(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        requests = driver.createOutputTopic(topics.probeRequests(), Serdes.String().deserializer(), Records.PROBE_REQUEST.deserializer());
+        states = driver.createOutputTopic(topics.exposureState(), Serdes.String().deserializer(), Records.EXPOSURE_STATE.deserializer());
+        exposureAlerts = driver.createOutputTopic(topics.alertsExposure(), Serdes.String().deserializer(), Records.ALERT.deserializer());
+        regressionAlerts = driver.createOutputTopic(topics.alertsRegression(), Serdes.String().deserializer(), Records.ALERT.deserializer());
+        dlq = driver.createOutputTopic(topics.dlq(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    private static Target target(final String host, final int port, final int interval) {
+        return Target.newBuilder().setId(host + ":" + port).setHost(host).setPorts(List.of(port)).setIntervalSeconds(interval).build();
+    }
+
+    @Test
+    void shouldRequestAProbeAtOnceWhenATargetIsRegistered() {
+        // when
+        targets.pipeInput("mx.example.test:8891", target("mx.example.test", 8891, 60), T0);
+        // then
+        final TestRecord<String, ProbeRequest> r = requests.readRecord();
+        assertThat(r.key()).isEqualTo("mx.example.test:8891");
+        assertThat(r.value().getReason()).isEqualTo(ProbeReason.NEW);
+        assertThat(r.value().getHost()).isEqualTo("mx.example.test");
+        assertThat(r.value().getPorts()).containsExactly(8891);
+        assertThat(r.value().getAllowedZones()).containsExactly(Zone.INTERNAL);
+        assertThat(r.value().getDeadlineMs()).isEqualTo(T0.toEpochMilli() + 60_000);
+        assertThat(requests.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldNotRequestAgainWhenTheSameTargetIsRepublished() {
+        targets.pipeInput("mx.example.test:8891", target("mx.example.test", 8891, 60), T0);
+        targets.pipeInput("mx.example.test:8891", target("mx.example.test", 8891, 60), T0);
+        assertThat(requests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldReprobeOnScheduleAndStopAfterATombstone() {
+        // given
+        targets.pipeInput("mx.example.test:8891", target("mx.example.test", 8891, 60), T0);
+        requests.readRecord();
+        // when: the interval plus its maximum jitter passes
+        driver.advanceWallClockTime(Duration.ofSeconds(30));
+        assertThat(requests.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(37));
+        // then
+        assertThat(requests.readValue().getReason()).isEqualTo(ProbeReason.SCHEDULED);
+        // when: the target is removed
+        targets.pipeInput("mx.example.test:8891", (Target) null, T0.plusSeconds(70));
+        driver.advanceWallClockTime(Duration.ofSeconds(200));
+        // then
+        assertThat(requests.isEmpty()).isTrue();
+        final KeyValueStore<String, Target> registry = driver.getKeyValueStore(MilterwatchTopology.REGISTRY_STORE);
+        assertThat(registry.get("mx.example.test:8891")).isNull();
+    }
+
+    @Test
+    void shouldSendAnInvalidTargetToTheDlqWithItsReason() {
+        // when
+        targets.pipeInput("mx:0", Target.newBuilder().setId("mx:0").setHost("mx").setPorts(List.of(0)).build(), T0);
+        // then
+        assertThat(requests.isEmpty()).isTrue();
+        final TestRecord<byte[], byte[]> dead = dlq.readRecord();
+        assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("mx:0");
+        assertThat(Records.TARGET.decode("t", dead.value()).getHost()).isEqualTo("mx");
+        assertThat(Dlq.header(dead.headers(), Dlq.REASON)).isEqualTo("port 0 of target 'mx:0' is outside 1..65535");
+        assertThat(Dlq.header(dead.headers(), Dlq.SOURCE_TOPIC)).isEqualTo(topics.targets());
+        assertThat(Dlq.header(dead.headers(), Dlq.SOURCE_OFFSET)).isEqualTo("0");
+    }
+
+    @Test
+    void shouldRaiseOneExposureAlertAndKeepStateWhenAMilterAnswersOutside() {
+        // when
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()), T0);
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli() + 1000), T0.plusSeconds(1));
+        // then
+        final List<Alert> alerts = exposureAlerts.readValuesToList();
+        assertThat(alerts).hasSize(1);
+        assertThat(alerts.get(0).getToState()).isEqualTo(Exposure.EXPOSED);
+        assertThat(alerts.get(0).getKey()).isEqualTo("192.0.2.10:8891");
+        final List<ExposureState> published = states.readValuesToList();
+        assertThat(published).hasSize(2).allSatisfy(s -> assertThat(s.getState()).isEqualTo(Exposure.EXPOSED));
+        final KeyValueStore<String, ExposureState> store = driver.getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE);
+        assertThat(store.get("192.0.2.10:8891").getVantages()).containsKey("outside");
+    }
+
+    @Test
+    void shouldRouteRegressionsToTheirOwnTopic() {
+        long t = T0.toEpochMilli();
+        results.pipeInput("192.0.2.10:8891", Results.of("inside", Zone.INTERNAL, Outcome.MILTER, t));
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, t += 1000));
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.FILTERED, t += 1000));
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, t += 1000));
+        assertThat(exposureAlerts.readValuesToList()).extracting(Alert::getToState).containsExactly(Exposure.EXPOSED, Exposure.REMEDIATED);
+        assertThat(regressionAlerts.readValuesToList()).extracting(Alert::getToState).containsExactly(Exposure.REGRESSED);
+    }
+
+    @Test
+    void shouldSkipUndecodableResultsAndKeepProcessing() {
+        // TopologyTestDriver does not replay the handler's DLQ records; StreamsDeadLetterIT checks
+        // them on a real broker, DeadLetterDeserializationHandlerTest checks their content.
+        // when
+        rawResults.pipeInput("192.0.2.10:8891".getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8), T0);
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()), T0);
+        // then
+        assertThat(exposureAlerts.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldMatchTheCommittedTopologyDescription() throws Exception {
+        // The description is committed so that a renamed store, topic or operator is a visible change.
+        final String actual = MilterwatchTopology.build(topics, ProcessorConfig.defaults(topics)).describe().toString();
+        final Path committed = Path.of("topology.txt");
+        if (!Files.exists(committed) || Boolean.getBoolean("milterwatch.updateTopology")) {
+            Files.writeString(committed, actual);
+        }
+        assertThat(actual).as("topology drifted from stream-processor/topology.txt; review and rerun with -Dmilterwatch.updateTopology=true")
+                .isEqualTo(Files.readString(committed));
+    }
+}
