@@ -14,7 +14,10 @@ public final class CommonSettings {
     public static final Setting TOPIC_REPLICATION = new Setting("topic.replication.factor", "-1",
             "Replication factor of topics milterwatch creates; -1 takes the broker's default.replication.factor");
 
-    public static final List<Setting> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION);
+    /** Read by the logging configuration (logback.xml) straight from the environment. */
+    public static final Setting LOG_LEVEL = new Setting("log.level", "INFO", "Log level of milterwatch's own loggers (Kafka's stay at WARN)");
+
+    public static final List<Setting> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION, LOG_LEVEL);
 
     private CommonSettings() {
     }

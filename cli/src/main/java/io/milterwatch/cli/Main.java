@@ -1,0 +1,26 @@
+package io.milterwatch.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The single {@code milterwatch} command. */
+@Command(name = "milterwatch", mixinStandardHelpOptions = true, version = "milterwatch 0.1.0",
+        description = "Continuous detection of exposed milter services (AXIGEN AXIMilter and Sendmail milters) on Kafka.",
+        subcommands = {RunCommand.class, TargetsCommand.class, AlertsCommand.class, StateCommand.class, WorkerCommand.class,
+                ProcessorCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(final String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        final CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            final String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + message);
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cli;
+    }
+}

@@ -1,0 +1,94 @@
+package io.milterwatch.cli;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.milterwatch.config.CommonSettings;
+import io.milterwatch.config.Settings;
+import io.milterwatch.kafka.TopicAdmin;
+import io.milterwatch.kafka.Topics;
+import io.milterwatch.processor.StreamsApp;
+import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.worker.config.WorkerConfig;
+import io.milterwatch.worker.consume.ProbeWorker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline's processes inside one JVM, against any cluster: topics created if missing, the
+ * stream processor, and a probe worker. What {@code milterwatch run} starts, and what the
+ * end-to-end tests start, is this same code.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    private final StreamsApp processor;
+    private final ProbeWorker worker;
+    private final Thread workerThread;
+    private final Topics topics;
+
+    private Pipeline(final StreamsApp processor, final ProbeWorker worker, final Thread workerThread, final Topics topics) {
+        this.processor = processor;
+        this.worker = worker;
+        this.workerThread = workerThread;
+        this.topics = topics;
+    }
+
+    public static Pipeline start(final Settings settings, final boolean withProcessor, final boolean withWorker) throws InterruptedException {
+        final Topics topics = Topics.withPrefix(settings.string(CommonSettings.TOPIC_PREFIX.name()));
+        if (withProcessor) {
+            ensureTopics(settings, topics);
+        }
+        StreamsApp processor = null;
+        if (withProcessor) {
+            processor = new StreamsApp(ProcessorConfig.from(settings));
+            processor.start();
+        }
+        ProbeWorker worker = null;
+        Thread thread = null;
+        if (withWorker) {
+            worker = new ProbeWorker(WorkerConfig.from(settings));
+            thread = new Thread(worker, "probe-worker");
+            thread.setUncaughtExceptionHandler((t, e) -> LOG.error("probe worker thread died", e));
+            thread.start();
+        }
+        return new Pipeline(processor, worker, thread, topics);
+    }
+
+    static List<String> ensureTopics(final Settings settings, final Topics topics) throws InterruptedException {
+        final Map<String, Object> props = new HashMap<>(settings.kafkaOverrides());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.string(CommonSettings.BOOTSTRAP_SERVERS.name()));
+        try (Admin admin = Admin.create(props)) {
+            return TopicAdmin.ensureTopics(admin, topics, settings.intIn(CommonSettings.TOPIC_PARTITIONS.name(), 1, 10_000),
+                    (short) settings.intIn(CommonSettings.TOPIC_REPLICATION.name(), -1, 32));
+        }
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public StreamsApp processor() {
+        return processor;
+    }
+
+    /** Stops taking work, drains what is in flight, then stops the stream processor. */
+    @Override
+    public void close() {
+        if (worker != null) {
+            worker.close();
+            try {
+                workerThread.join(30_000);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (processor != null) {
+            processor.close();
+        }
+    }
+}

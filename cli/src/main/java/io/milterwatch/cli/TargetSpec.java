@@ -1,0 +1,68 @@
+package io.milterwatch.cli;
+
+import java.util.List;
+
+/**
+ * A target as a user types it: {@code HOST:PORT}, {@code [IPV6]:PORT}, a bare IPv6 literal, or a
+ * bare host (the worker's default milter ports). The id is the text as normalised here.
+ */
+record TargetSpec(String id, String host, List<Integer> ports) {
+
+    static TargetSpec parse(final String text) {
+        final String s = text == null ? "" : text.trim();
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("empty target; expected HOST:PORT, [IPV6]:PORT or HOST");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            final char c = s.charAt(i);
+            if (c < 0x21 || c > 0x7E || c == '%' || c == '/') {
+                throw new IllegalArgumentException("'" + printable(s) + "': forbidden character (code " + (int) c
+                        + "); CIDR ranges are not supported yet");
+            }
+        }
+        if (s.startsWith("[")) {
+            final int close = s.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("'" + s + "': missing ']' after the IPv6 address");
+            }
+            final String host = s.substring(1, close);
+            final String rest = s.substring(close + 1);
+            if (rest.isEmpty()) {
+                return new TargetSpec(s, host, List.of());
+            }
+            if (!rest.startsWith(":")) {
+                throw new IllegalArgumentException("'" + s + "': expected ':PORT' after ']'");
+            }
+            final int port = port(s, rest.substring(1));
+            return new TargetSpec(s, host, List.of(port));
+        }
+        final int colon = s.indexOf(':');
+        if (colon < 0) {
+            return new TargetSpec(s, s, List.of());
+        }
+        if (s.indexOf(':', colon + 1) >= 0) {
+            // more than one colon and no brackets: a bare IPv6 literal
+            return new TargetSpec(s, s, List.of());
+        }
+        if (colon == 0) {
+            throw new IllegalArgumentException("'" + s + "': missing host before ':'");
+        }
+        return new TargetSpec(s, s.substring(0, colon), List.of(port(s, s.substring(colon + 1))));
+    }
+
+    private static int port(final String whole, final String text) {
+        try {
+            final int port = Integer.parseInt(text);
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("'" + whole + "': port " + port + " is outside 1..65535");
+            }
+            return port;
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException("'" + whole + "': '" + text + "' is not a port number");
+        }
+    }
+
+    private static String printable(final String s) {
+        return s.replaceAll("[^\\x21-\\x7e]", "?");
+    }
+}

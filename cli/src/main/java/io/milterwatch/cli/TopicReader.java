@@ -1,0 +1,86 @@
+package io.milterwatch.cli;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads topics from the beginning without joining a consumer group (nothing is committed, so the
+ * CLI never disturbs anyone's offsets): up to the end offsets seen at start, or for ever.
+ */
+final class TopicReader implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+
+    TopicReader(final String bootstrapServers, final Map<String, Object> overrides) {
+        final Map<String, Object> props = new HashMap<>(overrides);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "milterwatch-cli");
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * @param follow  keep reading after the end
+     * @param running checked between polls when following
+     */
+    void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
+            final Consumer<ConsumerRecord<String, byte[]>> sink) {
+        final List<TopicPartition> partitions = new ArrayList<>();
+        for (final String topic : topics) {
+            final List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (infos == null || infos.isEmpty()) {
+                throw new IllegalStateException("topic '" + topic + "' does not exist on the cluster (is `milterwatch run` up?)");
+            }
+            infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        final Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        try {
+            while (true) {
+                if (!follow && caughtUp(end)) {
+                    return;
+                }
+                if (follow && !running.getAsBoolean()) {
+                    return;
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(sink);
+            }
+        } catch (final WakeupException e) {
+            // stop() was called: a clean end of a --follow
+        }
+    }
+
+    private boolean caughtUp(final Map<TopicPartition, Long> end) {
+        for (final Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void stop() {
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+    }
+}

@@ -1,0 +1,32 @@
+package io.milterwatch.cli;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import io.milterwatch.config.Settings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** One probe worker against an existing cluster; configured by environment (MILTERWATCH_WORKER_*) or --config. */
+@Command(name = "worker", description = "Run one probe worker against an existing cluster.", mixinStandardHelpOptions = true)
+final class WorkerCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Override
+    public Integer call() throws Exception {
+        final Settings settings = connection.settings();
+        return runUntilStopped(Pipeline.start(settings, false, true));
+    }
+
+    static int runUntilStopped(final Pipeline pipeline) throws InterruptedException {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            pipeline.close();
+            stopped.countDown();
+        }, "milterwatch-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}
