@@ -11,6 +11,7 @@ import io.milterwatch.processor.error.DeadLetterDeserializationHandler;
 import io.milterwatch.processor.error.DeadLetterProcessingHandler;
 import io.milterwatch.processor.topology.MilterwatchTopology;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -66,8 +67,13 @@ public final class StreamsApp implements AutoCloseable {
         return streams;
     }
 
+    /**
+     * Closes and leaves the consumer group, so that a restarted (or another) instance takes the
+     * partitions over at once instead of after the old member's session timeout.
+     */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
     }
 }
