@@ -21,8 +21,25 @@ public final class ProcessorSettings {
             "Kafka Streams commit interval; with exactly_once_v2 it bounds how soon outputs become readable");
     public static final Setting THREADS = new Setting("processor.threads", "1", "Stream threads per instance");
 
+    public static final Setting INTERNAL_NETWORKS = new Setting("processor.internal.networks",
+            "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,fc00::/7,::1/128",
+            "CIDRs whose firewall sources count as INTERNAL; every other source is EXTERNAL");
+    public static final Setting FIREWALL_GRACE_MS = new Setting("processor.firewall.grace.ms", "30000",
+            "Firewall events older than the newest for the same ip:port by more than this are late: counted, not acted on");
+    public static final Setting REPROBE_MIN_INTERVAL_MS = new Setting("processor.firewall.reprobe.min.interval.ms", "10000",
+            "At most one FIREWALL_EVIDENCE re-probe per ip:port per this interval");
+    public static final Setting STALE_AFTER_MS = new Setting("processor.stale.after.ms", "1800000",
+            "No result from a disallowed-zone vantage for this long makes an ip:port STALE");
+    public static final Setting STALE_CHECK_MS = new Setting("processor.stale.check.ms", "10000", "How often staleness is checked");
+    public static final Setting HTTP_HOST = new Setting("processor.http.host", "127.0.0.1",
+            "Address the query API binds to (loopback by default)");
+    public static final Setting HTTP_PORT = new Setting("processor.http.port", "8470", "Port of the query API; 0 disables it");
+    public static final Setting HTTP_ADVERTISED = new Setting("processor.http.advertised", "",
+            "host:port other instances use to reach this one's query API (default: http.host:http.port)");
+
     public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, REQUEST_DEADLINE_MS,
-            COMMIT_INTERVAL_MS, THREADS);
+            COMMIT_INTERVAL_MS, THREADS, INTERNAL_NETWORKS, FIREWALL_GRACE_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS,
+            HTTP_HOST, HTTP_PORT, HTTP_ADVERTISED);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

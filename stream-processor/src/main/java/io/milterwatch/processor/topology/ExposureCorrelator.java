@@ -1,41 +1,95 @@
 package io.milterwatch.processor.topology;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.milterwatch.processor.logic.CorrelationPolicy;
 import io.milterwatch.processor.logic.Decision;
 import io.milterwatch.processor.logic.ExposureStateMachine;
+import io.milterwatch.processor.logic.NetworkClassifier;
 import io.milterwatch.schema.ExposureState;
-import io.milterwatch.schema.ProbeResult;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the exposure state of each ip:port in a changelogged store and applies every probe result
- * to it. Under exactly_once_v2 the store update and the emitted alert commit together, so a crash
- * and restart neither repeats nor loses a transition.
+ * and firewall event to it; a wall-clock punctuator marks states STALE when their vantages stop
+ * reporting. Under exactly_once_v2 the store update and the emitted alert commit together, so a
+ * crash and restart neither repeats nor loses a transition.
  */
-final class ExposureCorrelator implements Processor<String, ProbeResult, String, Decision> {
+final class ExposureCorrelator implements Processor<String, CorrelationInput, String, Decision> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExposureCorrelator.class);
+
+    private final NetworkClassifier classifier;
+    private final CorrelationPolicy policy;
+    private final Duration staleCheck;
     private ProcessorContext<String, Decision> context;
     private KeyValueStore<String, ExposureState> states;
+    private long unwatchedFirewallEvents;
+
+    ExposureCorrelator(final NetworkClassifier classifier, final CorrelationPolicy policy, final Duration staleCheck) {
+        this.classifier = classifier;
+        this.policy = policy;
+        this.staleCheck = staleCheck;
+    }
 
     @Override
     public void init(final ProcessorContext<String, Decision> context) {
         this.context = context;
         this.states = context.getStateStore(MilterwatchTopology.EXPOSURE_STORE);
+        context.schedule(staleCheck, PunctuationType.WALL_CLOCK_TIME, this::markStale);
     }
 
     @Override
-    public void process(final Record<String, ProbeResult> record) {
+    public void process(final Record<String, CorrelationInput> record) {
         final ExposureState previous = states.get(record.key());
-        final Decision decision = ExposureStateMachine.apply(previous, record.value());
+        final Decision decision;
+        if (record.value() instanceof CorrelationInput.Probe probe) {
+            decision = ExposureStateMachine.apply(previous, probe.result());
+        } else if (record.value() instanceof CorrelationInput.Firewall firewall) {
+            decision = ExposureStateMachine.applyFirewall(previous, firewall.event(), classifier.zoneOf(firewall.event().getSrcIp()), policy);
+            if (decision == null) {
+                // Traffic to an ip:port nobody watches: the common case, not an error.
+                unwatchedFirewallEvents++;
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("firewall event for unwatched {} ({} so far)", record.key(), unwatchedFirewallEvents);
+                }
+                return;
+            }
+        } else {
+            throw new IllegalStateException("unknown correlation input " + record.value());
+        }
         states.put(record.key(), decision.state());
         if (decision.transitioned()) {
             LOG.info("{}: {} -> {}", record.key(), decision.alert().getFromState(), decision.alert().getToState());
         }
         context.forward(record.withValue(decision));
+    }
+
+    private void markStale(final long now) {
+        final List<KeyValue<String, Decision>> stale = new ArrayList<>();
+        try (KeyValueIterator<String, ExposureState> all = states.all()) {
+            while (all.hasNext()) {
+                final KeyValue<String, ExposureState> next = all.next();
+                final Decision d = ExposureStateMachine.checkStale(next.value, now, policy);
+                if (d != null) {
+                    stale.add(KeyValue.pair(next.key, d));
+                }
+            }
+        }
+        for (final KeyValue<String, Decision> s : stale) {
+            states.put(s.key, s.value.state());
+            LOG.info("{}: {} -> STALE", s.key, s.value.alert().getFromState());
+            context.forward(new Record<>(s.key, s.value, now));
+        }
     }
 }

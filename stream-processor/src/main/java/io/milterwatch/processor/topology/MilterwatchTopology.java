@@ -10,6 +10,7 @@ import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Target;
 import io.milterwatch.serde.Records;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -27,17 +28,23 @@ import org.apache.kafka.streams.state.Stores;
  *   ├─ invalid ─────────────────────────────────────────────▶ dlq (reason headers)
  *   └─ target-registry [registry + schedule stores, wall-clock punctuator]
  *                                                            ▶ probe-requests (key: target id)
- * probe-results (key: ip:port, from every vantage)
- *   └─ exposure-correlator [exposure store: state machine]
+ * probe-results (key: ip:port, from every vantage) ──┐
+ * firewall.events (key: destination ip:port) ─────────┴─ merge
+ *   └─ exposure-correlator [exposure store: state machine; wall-clock STALE punctuator]
  *        ├─ state ───────────────────────────────────────────▶ exposure.state (key: ip:port, compacted)
+ *        ├─ FIREWALL_EVIDENCE re-probes (rate-limited) ─────▶ probe-requests (key: target id)
  *        └─ transitions ─┬─ REGRESSED ──────────────────────▶ alerts.regression
  *                        └─ EXPOSED, REMEDIATED, ... ───────▶ alerts.exposure
  * </pre>
  *
- * No repartition: targets are keyed by id where they are registered, results by ip:port where they
- * are correlated, and both keys come from the writers. No windows yet; the only time-driven part
- * is the scheduler's wall-clock punctuator. Undecodable input goes to the DLQ through the
- * deserialization handler configured in {@code StreamsApp}.
+ * No repartition: targets are keyed by id where they are registered; results and firewall events
+ * are both keyed by ip:port by their writers (same partition count, default partitioner), so they
+ * meet in the same task. Firewall events for ip:ports without state are dropped right there, the
+ * cheapest place after the topic. Time: firewall events carry event time; one older than the
+ * newest seen for its ip:port by more than the grace period is late (counted, never acted on), and
+ * one from before the current state began cannot cause a transition, so a line logged before a fix
+ * never "regresses" it. Undecodable input goes to the DLQ through the deserialization handler
+ * configured in {@code StreamsApp}.
  */
 public final class MilterwatchTopology {
 
@@ -73,11 +80,22 @@ public final class MilterwatchTopology {
                 Consumed.with(Serdes.String(), Records.PROBE_RESULT).withName("probe-results-source"));
         // Results without an address (the name did not resolve) stay on the results topic; they
         // say nothing about any ip:port's exposure.
-        final KStream<String, Decision> decisions = results
+        final KStream<String, CorrelationInput> probeEvidence = results
                 .filter((key, result) -> result != null && !result.getIp().isEmpty(), Named.as("attributable-results"))
-                .process(ExposureCorrelator::new, Named.as("exposure-correlator"), EXPOSURE_STORE);
+                .mapValues(result -> (CorrelationInput) new CorrelationInput.Probe(result), Named.as("probe-evidence"));
+        final KStream<String, CorrelationInput> firewallEvidence = builder.stream(topics.firewallEvents(),
+                        Consumed.with(Serdes.String(), Records.FIREWALL_EVENT).withName("firewall-events-source"))
+                .filter((key, event) -> key != null && event != null, Named.as("keyed-firewall-events"))
+                .mapValues(event -> (CorrelationInput) new CorrelationInput.Firewall(event), Named.as("firewall-evidence"));
+        final KStream<String, Decision> decisions = probeEvidence.merge(firewallEvidence, Named.as("evidence"))
+                .process(() -> new ExposureCorrelator(config.classifier(), config.policy(), config.staleCheck()),
+                        Named.as("exposure-correlator"), EXPOSURE_STORE);
         decisions.mapValues(Decision::state, Named.as("exposure-state-values"))
                 .to(topics.exposureState(), Produced.with(Serdes.String(), Records.EXPOSURE_STATE).withName("exposure-state-sink"));
+        decisions.filter((key, decision) -> decision.reprobe(), Named.as("firewall-reprobes"))
+                .map((key, decision) -> KeyValue.pair(decision.state().getTargetId(), Reprobes.request(decision.state(), config)),
+                        Named.as("firewall-reprobe-requests"))
+                .to(topics.probeRequests(), Produced.with(Serdes.String(), Records.PROBE_REQUEST).withName("firewall-reprobe-sink"));
         final KStream<String, Alert> alerts = decisions
                 .filter((key, decision) -> decision.transitioned(), Named.as("transitions"))
                 .mapValues(Decision::alert, Named.as("alert-values"));

@@ -2,6 +2,8 @@ package io.milterwatch.processor.logic;
 
 import java.util.List;
 
+import io.milterwatch.schema.FirewallAction;
+import io.milterwatch.schema.FirewallEvent;
 import io.milterwatch.schema.MilterHandshake;
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.ProbeResult;
@@ -11,6 +13,17 @@ import io.milterwatch.schema.Zone;
 public final class Results {
 
     private Results() {
+    }
+
+    /** A firewall event for the same ip:port as {@link #of}: a line from {@code src} at {@code at}. */
+    public static FirewallEvent firewall(final String src, final FirewallAction action, final long at) {
+        return FirewallEvent.newBuilder()
+                .setTimestampMs(at).setAction(action).setRawAction(action.name()).setProtocol("tcp")
+                .setSrcIp(src).setSrcPort(40000).setDstIp("192.0.2.10").setDstPort(8891).setDevice("fw1")
+                .setRule(action == FirewallAction.ALLOW ? "[UFW ALLOW] " : "[UFW BLOCK] ").setFormat("netfilter")
+                .setLine("fw1 kernel: [UFW " + (action == FirewallAction.ALLOW ? "ALLOW" : "BLOCK") + "] IN=eth0 SRC=" + src
+                        + " DST=192.0.2.10 PROTO=TCP SPT=40000 DPT=8891 at " + at)
+                .build();
     }
 
     public static ProbeResult of(final String vantage, final Zone zone, final Outcome outcome, final long at) {

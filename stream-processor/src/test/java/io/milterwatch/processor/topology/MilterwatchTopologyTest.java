@@ -18,6 +18,8 @@ import io.milterwatch.processor.logic.Results;
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ExposureState;
+import io.milterwatch.schema.FirewallAction;
+import io.milterwatch.schema.FirewallEvent;
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.ProbeReason;
 import io.milterwatch.schema.ProbeRequest;
@@ -48,6 +50,7 @@ class MilterwatchTopologyTest {
     private TestInputTopic<String, Target> targets;
     private TestInputTopic<String, ProbeResult> results;
     private TestInputTopic<byte[], byte[]> rawResults;
+    private TestInputTopic<String, FirewallEvent> firewall;
     private TestOutputTopic<String, ProbeRequest> requests;
     private TestOutputTopic<String, ExposureState> states;
     private TestOutputTopic<String, Alert> exposureAlerts;
@@ -56,12 +59,12 @@ class MilterwatchTopologyTest {
 
     @BeforeEach
     void setUp() {
-        final ProcessorConfig config = new ProcessorConfig("dummy:9092", topics, "test-app", stateDir, Duration.ofSeconds(1),
-                Duration.ofMinutes(10), 100, 1, Map.of());
+        final ProcessorConfig config = ProcessorConfig.defaults(topics, stateDir);
         driver = new TopologyTestDriver(MilterwatchTopology.build(topics, config), StreamsApp.properties(config), T0);
         targets = driver.createInputTopic(topics.targets(), Serdes.String().serializer(), Records.TARGET.serializer());
         results = driver.createInputTopic(topics.probeResults(), Serdes.String().serializer(), Records.PROBE_RESULT.serializer());
         rawResults = driver.createInputTopic(topics.probeResults(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        firewall = driver.createInputTopic(topics.firewallEvents(), Serdes.String().serializer(), Records.FIREWALL_EVENT.serializer());
         requests = driver.createOutputTopic(topics.probeRequests(), Serdes.String().deserializer(), Records.PROBE_REQUEST.deserializer());
         states = driver.createOutputTopic(topics.exposureState(), Serdes.String().deserializer(), Records.EXPOSURE_STATE.deserializer());
         exposureAlerts = driver.createOutputTopic(topics.alertsExposure(), Serdes.String().deserializer(), Records.ALERT.deserializer());
@@ -169,6 +172,68 @@ class MilterwatchTopologyTest {
         rawResults.pipeInput("192.0.2.10:8891".getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8), T0);
         results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()), T0);
         // then
+        assertThat(exposureAlerts.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldRegressAndReprobeWithinTheSameRecordWhenTheFirewallAllowsOutsideTrafficToARemediatedPort() {
+        // given: exposed, then remediated (inside still sees the milter)
+        long t = T0.toEpochMilli();
+        results.pipeInput("192.0.2.10:8891", Results.of("inside", Zone.INTERNAL, Outcome.MILTER, t));
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, t += 1000));
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.FILTERED, t += 1000));
+        firewall.pipeInput("192.0.2.10:8891", Results.firewall("203.0.113.7", FirewallAction.DROP, t + 500));
+        assertThat(exposureAlerts.readValuesToList()).extracting(Alert::getToState).containsExactly(Exposure.EXPOSED, Exposure.REMEDIATED);
+        // when: a late ALLOW line from before the fix, then a fresh one
+        firewall.pipeInput("192.0.2.10:8891", Results.firewall("203.0.113.7", FirewallAction.ALLOW, t - 1500));
+        assertThat(regressionAlerts.isEmpty()).isTrue();
+        firewall.pipeInput("192.0.2.10:8891", Results.firewall("203.0.113.7", FirewallAction.ALLOW, t + 2000));
+        // then: one regression alert carrying the line, and a FIREWALL_EVIDENCE probe of that ip:port
+        final List<Alert> regressions = regressionAlerts.readValuesToList();
+        assertThat(regressions).singleElement().satisfies(a -> {
+            assertThat(a.getFromState()).isEqualTo(Exposure.REMEDIATED);
+            assertThat(a.getFirewallLines()).singleElement().asString().contains("[UFW ALLOW]");
+        });
+        final ProbeRequest reprobe = requests.readValue();
+        assertThat(reprobe.getReason()).isEqualTo(ProbeReason.FIREWALL_EVIDENCE);
+        assertThat(reprobe.getHost()).isEqualTo("192.0.2.10");
+        assertThat(reprobe.getPorts()).containsExactly(8891);
+        assertThat(reprobe.getTargetId()).isEqualTo("mx.example.test:8891");
+        final ExposureState state = driver.<String, ExposureState>getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE).get("192.0.2.10:8891");
+        assertThat(state.getBlockedFromDisallowed()).isEqualTo(1);
+        assertThat(state.getAllowedFromDisallowed()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldDropFirewallEventsForUnwatchedEndpointsWithoutOutput() {
+        firewall.pipeInput("198.51.100.1:22", Results.firewall("203.0.113.7", FirewallAction.ALLOW, T0.toEpochMilli()));
+        assertThat(states.isEmpty()).isTrue();
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(driver.<String, ExposureState>getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE).get("198.51.100.1:22")).isNull();
+    }
+
+    @Test
+    void shouldMarkStaleOnceWhenTheVantageStopsReporting() {
+        // given: the default policy makes a state stale after 30 minutes without external results
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()), T0);
+        exposureAlerts.readValuesToList();
+        // when
+        driver.advanceWallClockTime(Duration.ofMinutes(20));
+        assertThat(exposureAlerts.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofMinutes(11));
+        driver.advanceWallClockTime(Duration.ofMinutes(30));
+        // then
+        assertThat(exposureAlerts.readValuesToList()).singleElement().satisfies(a -> {
+            assertThat(a.getToState()).isEqualTo(Exposure.STALE);
+            assertThat(a.getFromState()).isEqualTo(Exposure.EXPOSED);
+        });
+    }
+
+    @Test
+    void shouldNotRepeatAnAlertWhenAProbeResultIsDuplicated() {
+        final ProbeResult result = Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli());
+        results.pipeInput("192.0.2.10:8891", result, T0);
+        results.pipeInput("192.0.2.10:8891", result, T0);
         assertThat(exposureAlerts.readValuesToList()).hasSize(1);
     }
 

@@ -1,0 +1,162 @@
+package io.milterwatch.processor.logic;
+
+import static io.milterwatch.schema.FirewallAction.ALLOW;
+import static io.milterwatch.schema.FirewallAction.DROP;
+import static io.milterwatch.schema.Outcome.FILTERED;
+import static io.milterwatch.schema.Outcome.MILTER;
+import static io.milterwatch.schema.Zone.EXTERNAL;
+import static io.milterwatch.schema.Zone.INTERNAL;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import io.milterwatch.schema.Exposure;
+import io.milterwatch.schema.ExposureState;
+import io.milterwatch.schema.FirewallAction;
+import io.milterwatch.schema.Severity;
+import io.milterwatch.schema.Zone;
+import org.junit.jupiter.api.Test;
+
+class FirewallAndStaleTransitionsTest {
+
+    private static final CorrelationPolicy POLICY = new CorrelationPolicy(Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofSeconds(10));
+    private static final String OUTSIDE = "203.0.113.7";
+    private ExposureState state;
+
+    private Decision probe(final String vantage, final Zone zone, final io.milterwatch.schema.Outcome outcome, final long at) {
+        final Decision d = ExposureStateMachine.apply(state, Results.of(vantage, zone, outcome, at));
+        state = d.state();
+        return d;
+    }
+
+    private Decision line(final String src, final Zone zone, final FirewallAction action, final long at) {
+        final Decision d = ExposureStateMachine.applyFirewall(state, Results.firewall(src, action, at), zone, POLICY);
+        if (d != null) {
+            state = d.state();
+        }
+        return d;
+    }
+
+    private void remediated() {
+        probe("in", INTERNAL, MILTER, 1_000);
+        probe("out", EXTERNAL, MILTER, 2_000);
+        assertThat(probe("out", EXTERNAL, FILTERED, 10_000).state().getState()).isEqualTo(Exposure.REMEDIATED);
+    }
+
+    @Test
+    void shouldIgnoreFirewallEventsWhenTheEndpointIsNotWatched() {
+        assertThat(line(OUTSIDE, EXTERNAL, ALLOW, 1_000)).isNull();
+    }
+
+    @Test
+    void shouldRegressAndAskForAReprobeWhenAllowedTrafficFromOutsideReachesARemediatedPort() {
+        // given
+        remediated();
+        // when
+        final Decision d = line(OUTSIDE, EXTERNAL, ALLOW, 20_000);
+        // then
+        assertThat(d.state().getState()).isEqualTo(Exposure.REGRESSED);
+        assertThat(d.alert().getFromState()).isEqualTo(Exposure.REMEDIATED);
+        assertThat(d.alert().getSeverity()).isEqualTo(Severity.CRITICAL);
+        assertThat(d.alert().getFirewallLines()).singleElement().asString().contains("SRC=" + OUTSIDE);
+        assertThat(d.alert().getSummary()).contains("regression").contains("fw1").contains(OUTSIDE);
+        assertThat(d.alert().getRemediation()).contains("--dport 8891");
+        assertThat(d.reprobe()).isTrue();
+        assertThat(d.state().getAllowedFromDisallowed()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldNotRegressWhenTheAllowedLineIsOlderThanTheFix() {
+        // given: the fix was verified at t=10s
+        remediated();
+        // when: a line logged at t=5s (before the fix) arrives late but within grace
+        final Decision d = line(OUTSIDE, EXTERNAL, ALLOW, 5_000);
+        // then: counted, no transition
+        assertThat(d.alert()).isNull();
+        assertThat(d.state().getState()).isEqualTo(Exposure.REMEDIATED);
+        assertThat(d.state().getAllowedFromDisallowed()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCountButNotActOnEventsLaterThanTheGracePeriod() {
+        // given
+        remediated();
+        line(OUTSIDE, EXTERNAL, DROP, 100_000);
+        // when: an ALLOW line 60 s older than the newest seen arrives (grace is 30 s)
+        final Decision d = line(OUTSIDE, EXTERNAL, ALLOW, 40_000);
+        // then
+        assertThat(d.alert()).isNull();
+        assertThat(d.reprobe()).isFalse();
+        assertThat(d.state().getLateFirewallEvents()).isEqualTo(1);
+        assertThat(d.state().getState()).isEqualTo(Exposure.REMEDIATED);
+    }
+
+    @Test
+    void shouldCountBlockedLinesAndKeepThemAsEvidenceWithoutATransition() {
+        remediated();
+        final Decision d = line(OUTSIDE, EXTERNAL, DROP, 11_000);
+        assertThat(d.alert()).isNull();
+        assertThat(d.reprobe()).isFalse();
+        assertThat(d.state().getBlockedFromDisallowed()).isEqualTo(1);
+        assertThat(d.state().getRecentFirewallLines()).hasSize(1);
+    }
+
+    @Test
+    void shouldIgnoreAllowedTrafficFromInsideForTransitions() {
+        remediated();
+        final Decision d = line("10.1.2.3", INTERNAL, ALLOW, 20_000);
+        assertThat(d.alert()).isNull();
+        assertThat(d.state().getAllowedFromAllowed()).isEqualTo(1);
+        assertThat(d.state().getRecentFirewallLines()).isEmpty();
+    }
+
+    @Test
+    void shouldRateLimitFirewallReprobesPerEndpoint() {
+        remediated();
+        assertThat(line(OUTSIDE, EXTERNAL, ALLOW, 20_000).reprobe()).isTrue();
+        assertThat(line(OUTSIDE, EXTERNAL, ALLOW, 25_000).reprobe()).isFalse();
+        assertThat(line(OUTSIDE, EXTERNAL, ALLOW, 31_000).reprobe()).isTrue();
+        // and only the first caused a transition
+        assertThat(state.getTransitions()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldExposeAKnownMilterPortWhenTheFirewallAllowsOutsideTraffic() {
+        probe("in", INTERNAL, MILTER, 1_000);
+        assertThat(state.getState()).isEqualTo(Exposure.NOT_EXPOSED);
+        final Decision d = line(OUTSIDE, EXTERNAL, ALLOW, 2_000);
+        assertThat(d.alert().getToState()).isEqualTo(Exposure.EXPOSED);
+        assertThat(d.reprobe()).isTrue();
+    }
+
+    @Test
+    void shouldGoStaleWhenTheExternalVantageStopsReportingAndRecoverWhenItReturns() {
+        // given
+        remediated();
+        // then: not stale within the limit, even though the inside keeps reporting
+        probe("in", INTERNAL, MILTER, 500_000);
+        assertThat(ExposureStateMachine.checkStale(state, 10_000 + 600_000, POLICY)).isNull();
+        // when: the outside has been silent for more than 10 minutes
+        final Decision stale = ExposureStateMachine.checkStale(state, 10_000 + 600_001, POLICY);
+        state = stale.state();
+        // then
+        assertThat(stale.alert().getToState()).isEqualTo(Exposure.STALE);
+        assertThat(stale.alert().getFromState()).isEqualTo(Exposure.REMEDIATED);
+        assertThat(stale.alert().getSeverity()).isEqualTo(Severity.LOW);
+        assertThat(ExposureStateMachine.checkStale(state, 10_000_000, POLICY)).as("no second STALE alert").isNull();
+        // when: the outside reports a milter again: judged against REMEDIATED, so a regression
+        final Decision back = probe("out", EXTERNAL, MILTER, 700_000);
+        assertThat(back.alert().getToState()).isEqualTo(Exposure.REGRESSED);
+        assertThat(back.alert().getFromState()).isEqualTo(Exposure.STALE);
+    }
+
+    @Test
+    void shouldReturnToTheSameStateWithoutAlertWhenStaleEndsQuietly() {
+        probe("in", INTERNAL, MILTER, 1_000);
+        probe("out", EXTERNAL, FILTERED, 1_000);
+        state = ExposureStateMachine.checkStale(state, 1_000_000, POLICY).state();
+        final Decision back = probe("out", EXTERNAL, FILTERED, 1_100_000);
+        assertThat(back.state().getState()).isEqualTo(Exposure.NOT_EXPOSED);
+        assertThat(back.alert()).isNull();
+    }
+}
