@@ -38,7 +38,8 @@ public final class Pipeline implements AutoCloseable {
         this.topics = topics;
     }
 
-    public static Pipeline start(final Settings settings, final boolean withProcessor, final boolean withWorker) throws InterruptedException {
+    public static Pipeline start(final Settings settings, final boolean withProcessor, final boolean withWorker)
+            throws InterruptedException, java.io.IOException {
         final Topics topics = Topics.withPrefix(settings.string(CommonSettings.TOPIC_PREFIX.name()));
         if (withProcessor) {
             ensureTopics(settings, topics);

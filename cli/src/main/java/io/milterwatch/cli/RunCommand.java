@@ -86,6 +86,10 @@ final class RunCommand implements Callable<Integer> {
         out.println("  topics:      " + String.join(", ", pipeline.topics().all()));
         out.println("  worker:      " + (noWorker ? "none" : "vantage '" + settings.string(WorkerSettings.VANTAGE.name()) + "' in zone "
                 + settings.string(WorkerSettings.ZONE.name())));
+        if (pipeline.processor().queryPort() > 0) {
+            out.println("  query API:   http://" + settings.string(ProcessorSettings.HTTP_HOST.name()) + ":" + pipeline.processor().queryPort()
+                    + "/api/state  (also /api/alerts, /api/transitions)");
+        }
         out.println("Add a target:  ./milterwatch targets add HOST:PORT");
         out.println("Watch alerts:  ./milterwatch alerts --follow");
         out.println("Current state: ./milterwatch state");

@@ -1,20 +1,26 @@
 package io.milterwatch.processor;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import io.milterwatch.config.ConfigException;
 import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.processor.config.ProcessorSettings;
 import io.milterwatch.processor.error.BoundedThreadReplacement;
 import io.milterwatch.processor.error.DeadLetterDeserializationHandler;
 import io.milterwatch.processor.error.DeadLetterProcessingHandler;
+import io.milterwatch.processor.query.AlertFeed;
+import io.milterwatch.processor.query.QueryServer;
 import io.milterwatch.processor.topology.MilterwatchTopology;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +32,8 @@ public final class StreamsApp implements AutoCloseable {
 
     private final ProcessorConfig config;
     private final KafkaStreams streams;
+    private AlertFeed alertFeed;
+    private QueryServer query;
 
     public StreamsApp(final ProcessorConfig config) {
         this.config = config;
@@ -49,13 +57,31 @@ public final class StreamsApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        if (config.httpPort() != 0) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.httpAdvertised());
+        }
         final Properties props = new Properties();
         props.putAll(p);
         return props;
     }
 
-    public void start() {
+    public void start() throws IOException {
         streams.start();
+        if (config.httpPort() != 0) {
+            alertFeed = new AlertFeed(config.bootstrapServers(), config.kafkaOverrides(), config.topics());
+            final Thread feed = new Thread(alertFeed, "alert-feed");
+            feed.setDaemon(true);
+            feed.start();
+            try {
+                query = new QueryServer(streams, alertFeed, config.httpHost(), config.httpPort(),
+                        HostInfo.buildFromEndpoint(config.httpAdvertised()));
+            } catch (final java.net.BindException e) {
+                close();
+                throw new ConfigException(ProcessorSettings.HTTP_PORT.name(), config.httpHost() + ":" + config.httpPort()
+                        + " is already in use; choose another port (env " + ProcessorSettings.HTTP_PORT.env() + ") or 0 to disable the query API");
+            }
+            query.start();
+        }
         LOG.info("stream processor '{}' started: {} -> {}", config.applicationId(), config.topics().targets(), config.topics().alertsExposure());
     }
 
@@ -71,8 +97,19 @@ public final class StreamsApp implements AutoCloseable {
      * Closes and leaves the consumer group, so that a restarted (or another) instance takes the
      * partitions over at once instead of after the old member's session timeout.
      */
+    /** The query API's port, or -1 when it is disabled. */
+    public int queryPort() {
+        return query == null ? -1 : query.port();
+    }
+
     @Override
     public void close() {
+        if (query != null) {
+            query.close();
+        }
+        if (alertFeed != null) {
+            alertFeed.close();
+        }
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
     }
