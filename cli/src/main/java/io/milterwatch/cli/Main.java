@@ -10,6 +10,13 @@ import picocli.CommandLine.Command;
                 ProcessorCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
+    static {
+        // Must precede the first use of any Avro class: Avro reads it once, when it first checks a class.
+        if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
+            System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "io.milterwatch.schema");
+        }
+    }
+
     public static void main(final String[] args) {
         System.exit(commandLine().execute(args));
     }
