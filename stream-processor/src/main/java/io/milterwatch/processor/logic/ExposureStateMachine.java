@@ -57,6 +57,8 @@ public final class ExposureStateMachine {
         final Exposure base = before == Exposure.STALE ? previous.getPreviousState() : before;
         final Map<String, VantageObservation> vantages = new HashMap<>(previous == null ? Map.of() : previous.getVantages());
         final boolean allowedAnsweredBefore = answers(vantages, allowed, true);
+        final VantageObservation last = vantages.get(result.getVantage());
+        final boolean redelivered = last != null && last.getRequestId().equals(result.getRequestId());
         vantages.put(result.getVantage(), VantageObservation.newBuilder()
                 .setVantage(result.getVantage()).setZone(result.getZone()).setOutcome(result.getOutcome())
                 .setProduct(result.getProduct()).setRequestId(result.getRequestId()).setProbedAtMs(now).build());
@@ -71,6 +73,7 @@ public final class ExposureStateMachine {
         final ExposureState.Builder b = carry(previous, now)
                 .setKey(Endpoints.key(result.getIp(), result.getPort())).setIp(result.getIp()).setPort(result.getPort())
                 .setTargetId(result.getTargetId()).setAllowedZones(allowed).setVantages(vantages)
+                .setDistinctResults((previous == null ? 0 : previous.getDistinctResults()) + (redelivered ? 0 : 1))
                 .setMilterSeen((previous != null && previous.getMilterSeen()) || Evidence.of(result.getOutcome()) == Evidence.ANSWERS);
         if (result.getProduct() != null) {
             b.setProduct(result.getProduct());

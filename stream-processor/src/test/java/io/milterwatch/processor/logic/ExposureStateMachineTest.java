@@ -47,6 +47,20 @@ class ExposureStateMachineTest {
     }
 
     @Test
+    void shouldCountARedeliveredResultOfTheSameRequestOnce() {
+        // given: a worker crashed after publishing but before committing; the request is probed again
+        final io.milterwatch.schema.ProbeResult first = Results.of("out", EXTERNAL, MILTER, 1000);
+        final io.milterwatch.schema.ProbeResult again = io.milterwatch.schema.ProbeResult.newBuilder(first).setProbedAtMs(1500).build();
+        // when
+        state = ExposureStateMachine.apply(null, first).state();
+        final Decision d = ExposureStateMachine.apply(state, again);
+        // then
+        assertThat(d.state().getDistinctResults()).isEqualTo(1);
+        assertThat(d.alert()).isNull();
+        assertThat(ExposureStateMachine.apply(d.state(), Results.of("out", EXTERNAL, MILTER, 2000)).state().getDistinctResults()).isEqualTo(2);
+    }
+
+    @Test
     void shouldBeNotExposedWhenOnlyTheInsideSeesTheMilter() {
         final Decision d = feed("in", INTERNAL, MILTER, 1000);
         assertThat(d.state().getState()).isEqualTo(Exposure.NOT_EXPOSED);
