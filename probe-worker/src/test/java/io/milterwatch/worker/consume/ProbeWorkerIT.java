@@ -46,12 +46,13 @@ class ProbeWorkerIT {
     @Test
     void shouldPublishMilterResultAndDeadLetterGarbageWhenRequestsArrive(final KafkaCluster cluster) throws Exception {
         // given
-        final Topics topics = Topics.withPrefix(KafkaCluster.uniquePrefix("probeworker"));
+        final String prefix = KafkaCluster.uniquePrefix("probeworker");
+        final Topics topics = Topics.withPrefix(prefix);
         try (Admin admin = cluster.admin()) {
             TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
         }
         final WorkerConfig config = WorkerConfig.from(Settings.load(WorkerSettings.all(), null, Map.of(),
-                Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", topics.targets().replace(".targets", ""),
+                Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix,
                         "worker.vantage", "inside-1", "worker.zone", "INTERNAL", "worker.reply.timeout.ms", "1000"), Set.of()));
         try (MilterEmulator milter = MilterEmulator.start(MilterEmulator.Behaviour.LIBMILTER_V6);
              ProbeWorker worker = new ProbeWorker(config);
