@@ -1,9 +1,7 @@
 package io.milterwatch.cli;
 
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 import io.milterwatch.config.Settings;
@@ -29,15 +27,9 @@ final class StateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final Settings s = connection.settings();
-        final Map<String, ExposureState> latest = new TreeMap<>();
+        final Map<String, ExposureState> latest;
         try (TopicReader reader = new TopicReader(s.string("bootstrap.servers"), s.kafkaOverrides())) {
-            reader.read(List.of(connection.topics(s).exposureState()), false, () -> true, r -> {
-                if (r.value() == null) {
-                    latest.remove(r.key());
-                } else {
-                    latest.put(r.key(), Records.EXPOSURE_STATE.decode(r.topic(), r.value()));
-                }
-            });
+            latest = reader.latest(connection.topics(s).exposureState(), Records.EXPOSURE_STATE);
         }
         final PrintWriter out = spec.commandLine().getOut();
         for (final ExposureState st : latest.values()) {

@@ -113,15 +113,9 @@ final class TargetsCommand {
         @Override
         public Integer call() {
             final Settings s = connection.settings();
-            final Map<String, Target> latest = new LinkedHashMap<>();
+            final Map<String, Target> latest;
             try (TopicReader reader = new TopicReader(s.string("bootstrap.servers"), s.kafkaOverrides())) {
-                reader.read(List.of(connection.topics(s).targets()), false, () -> true, r -> {
-                    if (r.value() == null) {
-                        latest.remove(r.key());
-                    } else {
-                        latest.put(r.key(), Records.TARGET.decode(r.topic(), r.value()));
-                    }
-                });
+                latest = reader.latest(connection.topics(s).targets(), Records.TARGET);
             }
             final var out = spec.commandLine().getOut();
             for (final Target t : latest.values()) {

@@ -66,6 +66,19 @@ final class TopicReader implements AutoCloseable {
         }
     }
 
+    /** The latest value per key of a compacted topic, in key order; tombstones remove keys. */
+    <V> Map<String, V> latest(final String topic, final io.milterwatch.serde.AvroSerde<? extends V> serde) {
+        final Map<String, V> latest = new java.util.TreeMap<>();
+        read(List.of(topic), false, () -> true, r -> {
+            if (r.value() == null) {
+                latest.remove(r.key());
+            } else {
+                latest.put(r.key(), serde.decode(r.topic(), r.value()));
+            }
+        });
+        return latest;
+    }
+
     private boolean caughtUp(final Map<TopicPartition, Long> end) {
         for (final Map.Entry<TopicPartition, Long> e : end.entrySet()) {
             if (consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue()) {

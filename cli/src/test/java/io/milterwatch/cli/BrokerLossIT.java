@@ -22,7 +22,7 @@ import io.milterwatch.worker.emulator.MilterEmulator;
 import kafka.server.BrokerServer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
+import io.milterwatch.testing.KafkaTestKits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,19 +102,8 @@ class BrokerLossIT {
     }
 
     private static KafkaClusterTestKit threeBrokers() throws Exception {
-        final KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(false).setNumControllerNodes(1).setNumBrokerNodes(3).build())
+        return KafkaTestKits.start(KafkaTestKits.builder(3)
                 .setConfigProp("default.replication.factor", "3")
-                .setConfigProp("min.insync.replicas", "2")
-                .setConfigProp("offsets.topic.replication.factor", "3")
-                .setConfigProp("transaction.state.log.replication.factor", "3")
-                .setConfigProp("transaction.state.log.min.isr", "2")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .build();
-        kit.format();
-        kit.startup();
-        kit.waitForReadyBrokers();
-        return kit;
+                .setConfigProp("min.insync.replicas", "2"));
     }
 }

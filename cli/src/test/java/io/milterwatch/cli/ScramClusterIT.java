@@ -3,8 +3,6 @@ package io.milterwatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.milterwatch.config.Settings;
 import io.milterwatch.testing.KafkaCluster;
+import io.milterwatch.testing.KafkaTestKits;
 import io.milterwatch.worker.emulator.MilterEmulator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -83,21 +82,21 @@ class ScramClusterIT {
             try (MilterEmulator milter = MilterEmulator.start(MilterEmulator.Behaviour.LIBMILTER_V6);
                  Pipeline pipeline = Pipeline.start(settings, true, true)) {
                 // when
-                final Cli add = cli("targets", "add", "--config", good.toString(), milter.hostPort());
-                assertThat(add.code).as(add.err).isZero();
+                final CliRunner.Result add = cli("targets", "add", "--config", good.toString(), milter.hostPort());
+                assertThat(add.code()).as(add.err()).isZero();
                 // then
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    final Cli alerts = cli("alerts", "--json", "--config", good.toString());
-                    assertThat(alerts.code).as(alerts.err).isZero();
-                    assertThat(alerts.out).contains("\"toState\":\"EXPOSED\"").contains(milter.hostPort());
+                    final CliRunner.Result alerts = cli("alerts", "--json", "--config", good.toString());
+                    assertThat(alerts.code()).as(alerts.err()).isZero();
+                    assertThat(alerts.out()).contains("\"toState\":\"EXPOSED\"").contains(milter.hostPort());
                 });
 
                 // and: a wrong password is refused, with a clear message and no secret in it
                 final Path bad = dir.resolve("bad.properties");
                 Files.writeString(bad, Files.readString(good).replace(PASSWORD, "wrong-" + PASSWORD));
-                final Cli refused = cli("targets", "add", "--config", bad.toString(), milter.hostPort());
-                assertThat(refused.code).isNotZero();
-                assertThat(refused.err).containsIgnoringCase("authentication").doesNotContain(PASSWORD);
+                final CliRunner.Result refused = cli("targets", "add", "--config", bad.toString(), milter.hostPort());
+                assertThat(refused.code()).isNotZero();
+                assertThat(refused.err()).containsIgnoringCase("authentication").doesNotContain(PASSWORD);
             }
         }
     }
@@ -107,35 +106,16 @@ class ScramClusterIT {
                 AclPermissionType.ALLOW));
     }
 
-    private record Cli(int code, String out, String err) {
-    }
-
-    private static Cli cli(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return new Cli(commandLine.execute(args), out.toString(), err.toString());
+    private static CliRunner.Result cli(final String... args) {
+        return CliRunner.run(args);
     }
 
     private static KafkaClusterTestKit saslCluster() throws Exception {
-        final KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(false).setNumControllerNodes(1).setNumBrokerNodes(1)
-                .setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT).build())
+        return KafkaTestKits.start(KafkaTestKits.builder(new TestKitNodes.Builder().setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT), 1)
                 .setConfigProp("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256")
                 .setConfigProp("sasl.mechanism.inter.broker.protocol", "PLAIN")
                 .setConfigProp("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
-                .setConfigProp("super.users", "User:plain-admin;User:ANONYMOUS")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .build();
-        kit.format();
-        kit.startup();
-        kit.waitForReadyBrokers();
-        return kit;
+                .setConfigProp("super.users", "User:plain-admin;User:ANONYMOUS"));
     }
+
 }

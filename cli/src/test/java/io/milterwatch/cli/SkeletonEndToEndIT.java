@@ -3,8 +3,6 @@ package io.milterwatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,9 +65,9 @@ class SkeletonEndToEndIT {
             final String endpoint = "127.0.0.1:" + milter.port();
             try (Pipeline pipeline = Pipeline.start(settings, true, true)) {
                 // when
-                final Cli add = cli(concat("targets", "add", concat(connect, endpoint)));
-                assertThat(add.exitCode).isZero();
-                assertThat(add.out).contains("added " + endpoint);
+                final CliRunner.Result add = cli(concat("targets", "add", concat(connect, endpoint)));
+                assertThat(add.code()).isZero();
+                assertThat(add.out()).contains("added " + endpoint);
 
                 // then: exactly one exposure alert, with its evidence
                 final List<ConsumerRecord<String, byte[]>> alerts = awaitRecords(cluster, pipeline.topics().alertsExposure(), 1);
@@ -91,11 +89,11 @@ class SkeletonEndToEndIT {
                 assertThat(milter.received()).isNotEmpty().allSatisfy(bytes -> assertThat(bytes).hasSize(22));
 
                 // and: the CLI shows the same
-                final Cli shown = cli(concat("alerts", concat(connect, "--json")));
-                assertThat(shown.out.lines().toList()).hasSize(1);
-                assertThat(RecordJson.mapper().readTree(shown.out).get("toState").asText()).isEqualTo("EXPOSED");
-                final Cli state = cli(concat("state", concat(connect, "--json")));
-                assertThat(RecordJson.mapper().readTree(state.out).get("state").asText()).isEqualTo("EXPOSED");
+                final CliRunner.Result shown = cli(concat("alerts", concat(connect, "--json")));
+                assertThat(shown.out().lines().toList()).hasSize(1);
+                assertThat(RecordJson.mapper().readTree(shown.out()).get("toState").asText()).isEqualTo("EXPOSED");
+                final CliRunner.Result state = cli(concat("state", concat(connect, "--json")));
+                assertThat(RecordJson.mapper().readTree(state.out()).get("state").asText()).isEqualTo("EXPOSED");
 
                 // and: undecodable bytes on an input topic go to the DLQ and the processor keeps running
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -112,7 +110,7 @@ class SkeletonEndToEndIT {
             // when: the pipeline starts again on the same state and the target is probed again
             final int statesBefore = read(cluster, prefix + ".exposure.state").size();
             try (Pipeline again = Pipeline.start(settings, true, true)) {
-                assertThat(cli(concat("targets", "add", concat(connect, "--interval", "60", endpoint))).exitCode).isZero();
+                assertThat(cli(concat("targets", "add", concat(connect, "--interval", "60", endpoint))).code()).isZero();
                 // then: a new state record (the re-probe was correlated) ...
                 final List<ConsumerRecord<String, byte[]>> states = awaitRecords(cluster, again.topics().exposureState(), statesBefore + 1);
                 final ExposureState latest = Records.EXPOSURE_STATE.decode("s", states.get(states.size() - 1).value());
@@ -125,17 +123,8 @@ class SkeletonEndToEndIT {
         }
     }
 
-    private record Cli(int exitCode, String out, String err) {
-    }
-
-    private static Cli cli(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        final int code = commandLine.execute(args);
-        return new Cli(code, out.toString(), err.toString());
+    private static CliRunner.Result cli(final String... args) {
+        return CliRunner.run(args);
     }
 
     private static String[] concat(final String first, final String... rest) {
@@ -166,12 +155,7 @@ class SkeletonEndToEndIT {
         return seen;
     }
 
-    /** Every committed record of the topic, from the beginning to its current end. */
     private static List<ConsumerRecord<String, byte[]>> read(final KafkaCluster cluster, final String topic) {
-        final List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (TopicReader reader = new TopicReader(cluster.bootstrapServers(), Map.of())) {
-            reader.read(List.of(topic), false, () -> true, out::add);
-        }
-        return out;
+        return SkeletonEndToEndITSupport.read(cluster, topic);
     }
 }

@@ -1,12 +1,10 @@
 package io.milterwatch.testing;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * Kafka's own in-JVM KRaft test kit: one dedicated controller and one broker (combined nodes are
- * avoided on purpose; they misbehave in multi-node 4.4 clusters). Single-replica internal topics so
- * that transactions, and with them exactly_once_v2, work on one broker.
+ * Kafka's own in-JVM KRaft test kit: one dedicated controller and one broker, set up by
+ * {@link KafkaTestKits}.
  */
 final class TestKitCluster implements KafkaClusterExtension.ClosableCluster {
 
@@ -18,20 +16,7 @@ final class TestKitCluster implements KafkaClusterExtension.ClosableCluster {
 
     static TestKitCluster start() {
         try {
-            final KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(false)
-                    .setNumControllerNodes(1)
-                    .setNumBrokerNodes(1)
-                    .build())
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("auto.create.topics.enable", "false")
-                    .build();
-            kit.format();
-            kit.startup();
-            kit.waitForReadyBrokers();
+            final KafkaClusterTestKit kit = KafkaTestKits.start(KafkaTestKits.builder(1));
             return new TestKitCluster(kit);
         } catch (final Exception e) {
             throw new IllegalStateException("cannot start the in-JVM Kafka test kit: " + e.getMessage(), e);
