@@ -1,12 +1,16 @@
 package io.milterwatch.processor.config;
 
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Map;
 
 import io.milterwatch.config.CommonSettings;
+import io.milterwatch.config.ConfigException;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
+import io.milterwatch.processor.firewall.FirewallParserConfig;
 
 /** The stream processor's configuration, validated once at start-up. */
 public record ProcessorConfig(
@@ -18,7 +22,16 @@ public record ProcessorConfig(
         Duration requestDeadline,
         long commitIntervalMs,
         int threads,
-        Map<String, Object> kafkaOverrides) {
+        Map<String, Object> kafkaOverrides,
+        FirewallParserConfig firewall) {
+
+    /** Without firewall settings: the parser's defaults (UTC, built-in prefix rules, VPC v2). */
+    public ProcessorConfig(final String bootstrapServers, final Topics topics, final String applicationId, final Path stateDir,
+            final Duration scheduleTick, final Duration requestDeadline, final long commitIntervalMs, final int threads,
+            final Map<String, Object> kafkaOverrides) {
+        this(bootstrapServers, topics, applicationId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, kafkaOverrides,
+                FirewallParserConfig.defaults());
+    }
 
     public static ProcessorConfig from(final Settings s) {
         return new ProcessorConfig(
@@ -30,7 +43,35 @@ public record ProcessorConfig(
                 Duration.ofMillis(s.longIn(ProcessorSettings.REQUEST_DEADLINE_MS.name(), 1000, 86_400_000)),
                 s.longIn(ProcessorSettings.COMMIT_INTERVAL_MS.name(), 1, 600_000),
                 s.intIn(ProcessorSettings.THREADS.name(), 1, 64),
-                s.kafkaOverrides());
+                s.kafkaOverrides(),
+                firewall(s));
+    }
+
+    private static FirewallParserConfig firewall(final Settings s) {
+        final ZoneId zone;
+        final String zoneKey = ProcessorSettings.FIREWALL_ZONE.name();
+        try {
+            zone = ZoneId.of(s.string(zoneKey));
+        } catch (final DateTimeException e) {
+            throw new ConfigException(zoneKey, "'" + s.string(zoneKey) + "' is not a time zone id (" + e.getMessage() + ")");
+        }
+        final String rulesKey = ProcessorSettings.FIREWALL_PREFIX_ACTIONS.name();
+        final String rules = s.string(rulesKey);
+        final String vpcKey = ProcessorSettings.FIREWALL_VPC_FORMAT.name();
+        final String vpc = s.string(vpcKey);
+        final int maxLine = s.intIn(ProcessorSettings.FIREWALL_MAX_LINE_CHARS.name(), 64, FirewallParserConfig.MAX_INPUT_CHARS);
+        FirewallParserConfig config = FirewallParserConfig.defaults().withZone(zone);
+        try {
+            config = config.withPrefixRules("none".equals(rules) ? null : rules);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(rulesKey, e.getMessage());
+        }
+        try {
+            config = config.withVpcFormat("default".equals(vpc) ? null : vpc);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(vpcKey, e.getMessage());
+        }
+        return new FirewallParserConfig(config.zone(), config.prefixRules(), config.vpcFormat(), maxLine, "auto");
     }
 
     /** Defaults with the given topics: for topology descriptions and tests. */

@@ -32,6 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  *        ├─ state ───────────────────────────────────────────▶ exposure.state (key: ip:port, compacted)
  *        └─ transitions ─┬─ REGRESSED ──────────────────────▶ alerts.regression
  *                        └─ EXPOSED, REMEDIATED, ... ───────▶ alerts.exposure
+ * firewall.raw ─ firewall-parse (see FirewallTopology) ─────────▶ firewall.events (key: dst ip:port), dlq
  * </pre>
  *
  * No repartition: targets are keyed by id where they are registered, results by ip:port where they
@@ -86,6 +87,7 @@ public final class MilterwatchTopology {
                         Produced.with(Serdes.String(), Records.ALERT).withName("regression-alerts-sink")), "regression"))
                 .defaultBranch(Branched.withConsumer(s -> s.to(topics.alertsExposure(),
                         Produced.with(Serdes.String(), Records.ALERT).withName("exposure-alerts-sink")), "exposure"));
+        FirewallTopology.addTo(builder, topics, config.firewall());
         return builder.build();
     }
 }
