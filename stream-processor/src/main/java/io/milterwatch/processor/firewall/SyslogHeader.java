@@ -120,6 +120,11 @@ final class SyslogHeader {
             line.body = "";
             return;
         }
+        if (isTag(s, p, end) && netfilterFollows(s, end)) {
+            // "DROP_INPUT: IN=..." with no host: a log prefix, not a program name
+            line.body = s.substring(p);
+            return;
+        }
         if (!isTag(s, p, end)) {
             if (!looksLikeHost(s, p, end)) {
                 line.body = s.substring(p);
@@ -134,7 +139,7 @@ final class SyslogHeader {
                 return;
             }
         }
-        if (p < n && isTag(s, p, end)) {
+        if (p < n && isTag(s, p, end) && !netfilterFollows(s, end)) {
             int nameEnd = p;
             while (nameEnd < end && s.charAt(nameEnd) != '[' && s.charAt(nameEnd) != ':') {
                 nameEnd++;
@@ -160,6 +165,12 @@ final class SyslogHeader {
             }
         }
         return true;
+    }
+
+    /** ulogd's LOGEMU writes "host PREFIX: IN=..." with no program: a "tag" right before IN= is the log prefix. */
+    private static boolean netfilterFollows(final String s, final int tokenEnd) {
+        final int p = skipSpaces(s, tokenEnd);
+        return s.startsWith("IN=", p);
     }
 
     private static boolean looksLikeHost(final String s, final int p, final int end) {

@@ -88,6 +88,17 @@ class NetfilterParserTest {
     }
 
     @Test
+    void shouldKeepThePrefixWhenUlogdWritesItRightAfterTheHost() {
+        // LOGEMU: "Mmm dd HH:MM:SS host PREFIX IN=..." with no program name
+        final String tail = "IN=veth0 OUT= SRC=10.250.1.1 DST=10.250.1.2 " + TCP_SYN;
+        final FirewallEvent firewalld = event("Nov 28 09:59:01 mail filter_IN_public_REJECT: " + tail);
+        assertThat(firewalld.getAction()).isEqualTo(FirewallAction.REJECT);
+        assertThat(firewalld.getDevice()).isEqualTo("mail");
+        assertThat(event("Nov 28 09:59:01 DROP_INPUT: " + tail).getRule()).isEqualTo("DROP_INPUT");
+        assertThat(event("Nov 28 09:59:01 mail [UFW BLOCK] " + tail).getAction()).isEqualTo(FirewallAction.DROP);
+    }
+
+    @Test
     void shouldReadHandWrittenPrefixesWhenGluedToInOrUnknown() {
         final String tail = "IN=eth0 OUT= SRC=203.0.113.7 DST=192.0.2.25 " + TCP_SYN;
         assertThat(event("DROP_INPUT:" + tail).getAction()).isEqualTo(FirewallAction.DROP);
