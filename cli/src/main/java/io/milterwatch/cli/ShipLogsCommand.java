@@ -1,19 +1,15 @@
 package io.milterwatch.cli;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,29 +48,18 @@ final class ShipLogsCommand implements java.util.concurrent.Callable<Integer> {
         }
         final Settings s = connection.settings();
         final Topics topics = connection.topics(s);
-        final byte[] key = device == null ? null : device.getBytes(StandardCharsets.UTF_8);
-        final AtomicReference<Exception> failure = new AtomicReference<>();
-        final CountDownLatch failed = new CountDownLatch(1);
-        try (KafkaProducer<byte[], byte[]> producer = producer(s)) {
-            final LogTailer tailer = new LogTailer(file, fromBeginning, Duration.ofMillis(250), line ->
-                    producer.send(new ProducerRecord<>(topics.firewallRaw(), key, line.getBytes(StandardCharsets.UTF_8)), (m, e) -> {
-                        if (e != null && failure.compareAndSet(null, e)) {
-                            failed.countDown();
-                        }
-                    }));
-            final Thread thread = new Thread(tailer, "ship-logs");
-            Runtime.getRuntime().addShutdownHook(new Thread(tailer::close, "ship-logs-stop"));
-            thread.start();
+        try (KafkaProducer<byte[], byte[]> producer = producer(s);
+             LogShipper shipper = new LogShipper(file, fromBeginning, device, producer, topics.firewallRaw()).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(shipper::close, "ship-logs-stop"));
             spec.commandLine().getErr().println("shipping " + file + " to " + topics.firewallRaw() + " (Ctrl-C to stop)");
-            while (thread.isAlive() && failed.getCount() > 0) {
-                failed.await(1, java.util.concurrent.TimeUnit.SECONDS);
+            while (shipper.awaitFailure(Duration.ofSeconds(1))) {
+                LOG.debug("{} lines shipped so far", shipper.lines());
             }
-            tailer.close();
+            if (shipper.failure() != null) {
+                throw new IllegalStateException("sending to Kafka failed: " + shipper.failure().getMessage(), shipper.failure());
+            }
             producer.flush();
-            LOG.info("shipped {} lines from {}", tailer.lines(), file);
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("sending to Kafka failed: " + failure.get().getMessage(), failure.get());
+            LOG.info("shipped {} lines from {}", shipper.lines(), file);
         }
         return 0;
     }
