@@ -77,10 +77,6 @@ public final class PrefixRules {
         return m;
     }
 
-    PrefixRules copy() {
-        return new PrefixRules(userTexts, userMeanings);
-    }
-
     static FirewallAction action(final Meaning meaning) {
         return switch (meaning) {
             case ALLOW -> FirewallAction.ALLOW;

@@ -55,4 +55,12 @@ final class FirewallParseProcessor implements FixedKeyProcessor<byte[], byte[], 
         }
         context.forward(record.withValue(new ParsedLine(result, record.value())));
     }
+
+    @Override
+    public void close() {
+        // Sensors are per task: a revoked task must not leave its counters behind.
+        context.metrics().removeSensor(events);
+        context.metrics().removeSensor(skipped);
+        context.metrics().removeSensor(invalid);
+    }
 }
