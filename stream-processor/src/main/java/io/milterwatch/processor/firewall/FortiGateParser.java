@@ -2,13 +2,17 @@ package io.milterwatch.processor.firewall;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.milterwatch.schema.FirewallAction;
 
 /**
  * FortiGate / FortiOS {@code key=value} logs. Only {@code type=traffic} lines are connection
  * events. Time from {@code eventtime} (seconds, ms, µs or ns since the epoch) when present, else
- * {@code date}/{@code time} with {@code tz} (or the configured zone).
+ * {@code date}/{@code time} with {@code tz} (or the configured zone). The CEF variant
+ * ({@code CEF:0|Fortinet|Fortigate|...|traffic:forward deny|...|src= spt= dst= dpt= proto= act=}) is
+ * read into the same fields.
  */
 final class FortiGateParser {
 
@@ -21,13 +25,24 @@ final class FortiGateParser {
         this.config = config;
     }
 
+    private static final Pattern CEF_KEY = Pattern.compile("(?:^|\\s)([A-Za-z0-9_]+)=");
+
     static boolean matches(final String s) {
-        return (s.contains("devname=") || s.contains("devid=")) && (s.contains("logid=") || s.contains("type="));
+        return (s.contains("devname=") || s.contains("devid=")) && (s.contains("logid=") || s.contains("type="))
+                || s.contains("CEF:") && s.contains("|Fortinet|");
     }
 
     ParseResult parse(final Line line) {
         final Map<String, String> kv = new HashMap<>();
-        KeyValues.parse(line.body, 0, kv);
+        final int cef = line.body.indexOf("CEF:");
+        if (cef >= 0) {
+            final String problem = cef(line.body.substring(cef), kv);
+            if (problem != null) {
+                return ParseResult.invalid(FORMAT, problem);
+            }
+        } else {
+            KeyValues.parse(line.body, 0, kv);
+        }
         final String type = kv.get("type");
         if (type == null) {
             return ParseResult.invalid(FORMAT, "FortiGate line without type=");
@@ -80,6 +95,85 @@ final class FortiGateParser {
         final String policy = kv.getOrDefault("policyname", kv.get("policyid"));
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
                 direction, device, policy));
+    }
+
+    /** CEF header and extension into FortiGate's own key names; null, or what is wrong. */
+    private static String cef(final String s, final Map<String, String> kv) {
+        // CEF:Version|Vendor|Product|Version|Class ID|Name|Severity|Extension, '|' escaped as "\|" in the header
+        int fields = 0;
+        int p = 0;
+        int nameStart = -1;
+        int nameEnd = -1;
+        while (fields < 7 && p < s.length()) {
+            final int bar = nextBar(s, p);
+            if (bar < 0) {
+                return "CEF line with " + (fields + 1) + " header fields, 8 expected (truncated?)";
+            }
+            if (fields == 5) {
+                nameStart = p;
+                nameEnd = bar;
+            }
+            fields++;
+            p = bar + 1;
+        }
+        if (fields < 7) {
+            return "CEF line with " + fields + " header fields, 8 expected (truncated?)";
+        }
+        final String extension = s.substring(p);
+        final Map<String, String> ext = new HashMap<>();
+        final Matcher m = CEF_KEY.matcher(extension);
+        String key = null;
+        int valueStart = 0;
+        while (m.find()) {
+            if (key != null) {
+                ext.putIfAbsent(key, unescape(extension.substring(valueStart, m.start()).strip()));
+            }
+            key = m.group(1);
+            valueStart = m.end();
+        }
+        if (key != null) {
+            ext.putIfAbsent(key, unescape(extension.substring(valueStart).strip()));
+        }
+        final String category = ext.getOrDefault("cat", s.substring(nameStart, nameEnd));
+        final int colon = category.indexOf(':');
+        kv.put("type", colon > 0 ? category.substring(0, colon) : category.split(" ", 2)[0]);
+        if (colon > 0) {
+            kv.put("subtype", category.substring(colon + 1).split(" ", 2)[0]);
+        }
+        copy(ext, "src", kv, "srcip");
+        copy(ext, "dst", kv, "dstip");
+        copy(ext, "spt", kv, "srcport");
+        copy(ext, "dpt", kv, "dstport");
+        copy(ext, "proto", kv, "proto");
+        copy(ext, "act", kv, "action");
+        copy(ext, "dvchost", kv, "devname");
+        copy(ext, "deviceExternalId", kv, "devid");
+        copy(ext, "FTNTFGTeventtime", kv, "eventtime");
+        copy(ext, "FTNTFGTpolicyid", kv, "policyid");
+        copy(ext, "FTNTFGTsubtype", kv, "subtype");
+        return null;
+    }
+
+    private static int nextBar(final String s, final int from) {
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) == '\\') {
+                i++;
+            } else if (s.charAt(i) == '|') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void copy(final Map<String, String> from, final String key, final Map<String, String> to, final String as) {
+        final String v = from.get(key);
+        if (v != null) {
+            to.put(as, v);
+        }
+    }
+
+    private static String unescape(final String v) {
+        return v.indexOf('\\') < 0 ? v : v.replace("\\=", "=").replace("\\\\", "\\");
     }
 
     private long time(final Map<String, String> kv) {

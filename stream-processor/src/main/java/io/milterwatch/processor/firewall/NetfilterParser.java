@@ -43,10 +43,13 @@ final class NetfilterParser {
         }
         long time = Times.MISSING;
         int prefixStart = 0;
-        // dmesg / kernel uptime "[ 1234.567890] ": not part of the prefix.
+        // dmesg / kernel uptime "[ 1234.567890] " or dmesg -T "[Tue Mar  5 14:22:11 2024] ": not part of the prefix.
         if (s.length() > 0 && s.charAt(0) == '[') {
             final int close = s.indexOf(']');
             if (close > 0 && close < in && uptime(s, 1, close)) {
+                prefixStart = close + 1;
+            } else if (close == 25 && close < in && dmesgClock(s)) {
+                time = parsed.epochMs;
                 prefixStart = close + 1;
             }
         }
@@ -227,6 +230,25 @@ final class NetfilterParser {
             }
         }
         return digit;
+    }
+
+    /** dmesg -T: "[Www Mmm dd HH:MM:SS yyyy]" in local time (the configured zone). */
+    private boolean dmesgClock(final String s) {
+        if (s.charAt(4) != ' ' || s.charAt(8) != ' ' || s.charAt(11) != ' ' || s.charAt(14) != ':' || s.charAt(17) != ':'
+                || s.charAt(20) != ' ') {
+            return false;
+        }
+        final int month = Times.month(s, 5);
+        final int day = s.charAt(9) == ' ' ? Times.digits(s, 10, 1) : Times.digits(s, 9, 2);
+        final int hour = Times.digits(s, 12, 2);
+        final int minute = Times.digits(s, 15, 2);
+        final int second = Times.digits(s, 18, 2);
+        final int year = Times.digits(s, 21, 4);
+        if (month == 0 || year < 0 || !Times.validDate(year, month, day) || !Times.validTime(hour, minute, second)) {
+            return false;
+        }
+        parsed.epochMs = Times.epochMs(year, month, day, hour, minute, second, 0, config.zone());
+        return true;
     }
 
     /** The prefix, trimmed of spaces, the trailing colon's space and firewalld's quotes; "" when none. */

@@ -55,6 +55,33 @@ class FormatsTest {
     }
 
     @Test
+    void shouldReadFortiGateCefWhenTheLogIsTraffic() {
+        // given
+        final String line = "<185>Mar  5 14:22:11 FGT CEF:0|Fortinet|Fortigate|v6.0.3|00013|traffic:forward deny|3|"
+                + "deviceExternalId=FGT60FTK2109XXXX FTNTFGTlogid=0000000013 cat=traffic:forward FTNTFGTsubtype=forward "
+                + "FTNTFGTeventtime=1709648531 src=203.0.113.7 spt=51515 deviceInboundInterface=wan1 dst=192.0.2.25 dpt=8891 "
+                + "FTNTFGTpolicyid=7 proto=6 act=deny msg=a note with spaces and an escaped \\= sign";
+
+        // when
+        final FirewallEvent e = event(line, "fortigate");
+
+        // then
+        assertThat(e.getAction()).isEqualTo(FirewallAction.DROP);
+        assertThat(e.getSrcIp()).isEqualTo("203.0.113.7");
+        assertThat(e.getSrcPort()).isEqualTo(51515);
+        assertThat(e.getDstIp()).isEqualTo("192.0.2.25");
+        assertThat(e.getDstPort()).isEqualTo(8891);
+        assertThat(e.getRule()).isEqualTo("7");
+        assertThat(e.getDevice()).isEqualTo("FGT60FTK2109XXXX");
+        assertThat(e.getDirection()).isEqualTo("FORWARD");
+        assertThat(e.getTimestampMs()).isEqualTo(Instant.parse("2024-03-05T14:22:11Z").toEpochMilli());
+        final ParseResult login = parse("CEF:0|Fortinet|Fortigate|v6.0.3|32002|event:user login failed|5|deviceExternalId=FGT "
+                + "cat=event:user act=login");
+        assertThat(login.status()).isEqualTo(ParseStatus.SKIPPED);
+        assertThat(parse("CEF:0|Fortinet|Fortigate|v6.0.3").status()).isEqualTo(ParseStatus.INVALID);
+    }
+
+    @Test
     void shouldSkipFortiGateWhenTheLogIsNotTraffic() {
         final ParseResult r = parse("date=2024-03-05 time=15:22:11 devname=\"FGT\" logid=\"0101037141\" type=\"event\" subtype=\"vpn\" "
                 + "action=\"tunnel-up\" remip=198.51.100.9");

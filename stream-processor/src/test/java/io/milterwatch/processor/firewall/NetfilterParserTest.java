@@ -208,6 +208,13 @@ class NetfilterParserTest {
     }
 
     @Test
+    void shouldTakeTheClockWhenDmesgPrintsItInHumanForm() {
+        final FirewallEvent e = event("[Thu Mar  5 14:22:11 2026] [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.7 DST=192.0.2.25 " + TCP_SYN);
+        assertThat(e.getTimestampMs()).isEqualTo(Instant.parse("2026-03-05T14:22:11Z").toEpochMilli());
+        assertThat(e.getRule()).isEqualTo("[UFW BLOCK]");
+    }
+
+    @Test
     void shouldBoundTheKeptLineWhenTheLineIsLong() {
         // given
         final FirewallParser small = new FirewallParser(new FirewallParserConfig(java.time.ZoneOffset.UTC, null, null, 100, "auto"));
