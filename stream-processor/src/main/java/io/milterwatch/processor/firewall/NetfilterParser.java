@@ -155,6 +155,9 @@ final class NetfilterParser {
             }
             p = end;
         }
+        if (srcS < 0 && dstS < 0 && s.indexOf(" ARP HTYPE=", in) > 0) {
+            return ParseResult.skipped(FORMAT, "ARP packet: not an IP connection");
+        }
         if (srcS < 0 || dstS < 0) {
             return ParseResult.invalid(FORMAT, "netfilter line without SRC= and DST= (truncated or a fragment of a wrapped line)");
         }

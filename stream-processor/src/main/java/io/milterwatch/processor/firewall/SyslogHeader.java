@@ -120,7 +120,7 @@ final class SyslogHeader {
             line.body = "";
             return;
         }
-        if (isTag(s, p, end) && netfilterFollows(s, end)) {
+        if (isTag(s, p, end) && netfilterFollows(s, p, end)) {
             // "DROP_INPUT: IN=..." with no host: a log prefix, not a program name
             line.body = s.substring(p);
             return;
@@ -139,7 +139,7 @@ final class SyslogHeader {
                 return;
             }
         }
-        if (p < n && isTag(s, p, end) && !netfilterFollows(s, end)) {
+        if (p < n && isTag(s, p, end) && !netfilterFollows(s, p, end)) {
             int nameEnd = p;
             while (nameEnd < end && s.charAt(nameEnd) != '[' && s.charAt(nameEnd) != ':') {
                 nameEnd++;
@@ -168,7 +168,10 @@ final class SyslogHeader {
     }
 
     /** ulogd's LOGEMU writes "host PREFIX: IN=..." with no program: a "tag" right before IN= is the log prefix. */
-    private static boolean netfilterFollows(final String s, final int tokenEnd) {
+    private static boolean netfilterFollows(final String s, final int tokenStart, final int tokenEnd) {
+        if (s.startsWith("kernel", tokenStart) && (s.charAt(tokenStart + 6) == ':' || s.charAt(tokenStart + 6) == '[')) {
+            return false; // "kernel: IN=..." is the kernel's own line without a prefix
+        }
         final int p = skipSpaces(s, tokenEnd);
         return s.startsWith("IN=", p);
     }

@@ -96,6 +96,11 @@ class NetfilterParserTest {
         assertThat(firewalld.getDevice()).isEqualTo("mail");
         assertThat(event("Nov 28 09:59:01 DROP_INPUT: " + tail).getRule()).isEqualTo("DROP_INPUT");
         assertThat(event("Nov 28 09:59:01 mail [UFW BLOCK] " + tail).getAction()).isEqualTo(FirewallAction.DROP);
+        // but "kernel:" right before IN= is the program of a line logged without a prefix
+        final FirewallEvent bare = event("Nov 28 09:59:01 mail kernel: " + tail);
+        assertThat(bare.getRule()).isNull();
+        assertThat(bare.getAction()).isEqualTo(FirewallAction.UNKNOWN);
+        assertThat(bare.getDevice()).isEqualTo("mail");
     }
 
     @Test
@@ -190,6 +195,14 @@ class NetfilterParserTest {
         assertThat(parse("IN=eth0 OUT= SRC=203.0.113.7 DST=192.0.2.999 " + TCP_SYN).reason()).contains("DST=");
         assertThat(parse("IN=eth0 OUT= SRC=203.0.113.7 DST=192.0.2.25 PROTO=TCP SPT=1 DPT=70000 WINDOW=1 URGP=0").reason())
                 .contains("65535");
+    }
+
+    @Test
+    void shouldSkipTheLineWhenItLogsAnArpPacket() {
+        final ParseResult r = parse("Nov 28 09:59:01 mail kernel: DROP IN=eth0 OUT= ARP HTYPE=1 PTYPE=0x0800 OPCODE=1 "
+                + "MACSRC=52:54:00:12:34:56 IPSRC=192.0.2.1 MACDST=00:00:00:00:00:00 IPDST=192.0.2.25");
+        assertThat(r.status()).isEqualTo(ParseStatus.SKIPPED);
+        assertThat(r.reason()).contains("ARP");
     }
 
     @Test
