@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "milterwatch", mixinStandardHelpOptions = true, version = "milterwatch 0.1.0",
         description = "Continuous detection of exposed milter services (AXIGEN AXIMilter and Sendmail milters) on Kafka.",
         subcommands = {RunCommand.class, TargetsCommand.class, AlertsCommand.class, StateCommand.class, WorkerCommand.class,
-                ProcessorCommand.class, BenchStreamsCommand.class, CommandLine.HelpCommand.class})
+                ProcessorCommand.class, ParseFirewallCommand.class, ShipLogsCommand.class, BenchStreamsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     static {

@@ -1,7 +1,9 @@
 package io.milterwatch.processor.config;
 
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Map;
 
 import io.milterwatch.config.CommonSettings;
@@ -10,6 +12,7 @@ import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.processor.logic.CorrelationPolicy;
 import io.milterwatch.processor.logic.NetworkClassifier;
+import io.milterwatch.processor.firewall.FirewallParserConfig;
 
 /** The stream processor's configuration, validated once at start-up. */
 public record ProcessorConfig(
@@ -27,7 +30,9 @@ public record ProcessorConfig(
         String httpHost,
         int httpPort,
         String httpAdvertised,
-        Map<String, Object> kafkaOverrides) {
+        Map<String, Object> kafkaOverrides,
+        FirewallParserConfig firewall) {
+
 
     public static ProcessorConfig from(final Settings s) {
         final NetworkClassifier classifier;
@@ -57,14 +62,48 @@ public record ProcessorConfig(
                 host,
                 port,
                 advertised == null ? host + ":" + port : advertised,
-                s.kafkaOverrides());
+                s.kafkaOverrides(),
+                firewall(s));
+    }
+
+    private static FirewallParserConfig firewall(final Settings s) {
+        final ZoneId zone;
+        final String zoneKey = ProcessorSettings.FIREWALL_ZONE.name();
+        try {
+            zone = ZoneId.of(s.string(zoneKey));
+        } catch (final DateTimeException e) {
+            throw new ConfigException(zoneKey, "'" + s.string(zoneKey) + "' is not a time zone id (" + e.getMessage() + ")");
+        }
+        final String rulesKey = ProcessorSettings.FIREWALL_PREFIX_ACTIONS.name();
+        final String rules = s.string(rulesKey);
+        final String vpcKey = ProcessorSettings.FIREWALL_VPC_FORMAT.name();
+        final String vpc = s.string(vpcKey);
+        final int maxLine = s.intIn(ProcessorSettings.FIREWALL_MAX_LINE_CHARS.name(), 64, FirewallParserConfig.MAX_INPUT_CHARS);
+        FirewallParserConfig config = FirewallParserConfig.defaults().withZone(zone);
+        try {
+            config = config.withPrefixRules("none".equals(rules) ? null : rules);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(rulesKey, e.getMessage());
+        }
+        try {
+            config = config.withVpcFormat("default".equals(vpc) ? null : vpc);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(vpcKey, e.getMessage());
+        }
+        return new FirewallParserConfig(config.zone(), config.prefixRules(), config.vpcFormat(), maxLine, "auto");
     }
 
     /** Defaults with the given topics and state directory: for topology descriptions and tests. */
     public static ProcessorConfig defaults(final Topics topics, final Path stateDir) {
         return new ProcessorConfig("localhost:9092", topics, "milterwatch-processor", stateDir, Duration.ofSeconds(1),
                 Duration.ofMinutes(10), 100, 1, NetworkClassifier.of(NetworkClassifier.DEFAULT_INTERNAL), CorrelationPolicy.defaults(),
-                Duration.ofSeconds(10), "127.0.0.1", 0, "127.0.0.1:0", Map.of());
+                Duration.ofSeconds(10), "127.0.0.1", 0, "127.0.0.1:0", Map.of(), FirewallParserConfig.defaults());
+    }
+
+    /** The same settings against another cluster and application id (tests and benchmarks). */
+    public ProcessorConfig withConnection(final String bootstrap, final String appId) {
+        return new ProcessorConfig(bootstrap, topics, appId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, classifier,
+                policy, staleCheck, httpHost, httpPort, httpAdvertised, kafkaOverrides, firewall);
     }
 
     public static ProcessorConfig defaults(final Topics topics) {

@@ -20,6 +20,14 @@ public final class ProcessorSettings {
     public static final Setting COMMIT_INTERVAL_MS = new Setting("processor.commit.interval.ms", "100",
             "Kafka Streams commit interval; with exactly_once_v2 it bounds how soon outputs become readable");
     public static final Setting THREADS = new Setting("processor.threads", "1", "Stream threads per instance");
+    public static final Setting FIREWALL_ZONE = new Setting("processor.firewall.zone", "UTC",
+            "Time zone of firewall log times written without one (BSD syslog, Windows Firewall, PAN-OS)");
+    public static final Setting FIREWALL_PREFIX_ACTIONS = new Setting("processor.firewall.prefix.actions", "none",
+            "Netfilter log prefix rules TEXT=ALLOW|DROP|REJECT|UNKNOWN|AUDIT, comma-separated, before the built-in ones; none for none");
+    public static final Setting FIREWALL_VPC_FORMAT = new Setting("processor.firewall.vpc.format", "default",
+            "AWS VPC Flow Logs format string (${version} ${srcaddr} ...); default for the v2 default format");
+    public static final Setting FIREWALL_MAX_LINE_CHARS = new Setting("processor.firewall.max.line.chars", "2048",
+            "Firewall events keep the original line cut to this many characters");
 
     public static final Setting INTERNAL_NETWORKS = new Setting("processor.internal.networks",
             "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,fc00::/7,::1/128",
@@ -38,8 +46,9 @@ public final class ProcessorSettings {
             "host:port other instances use to reach this one's query API (default: http.host:http.port)");
 
     public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, REQUEST_DEADLINE_MS,
-            COMMIT_INTERVAL_MS, THREADS, INTERNAL_NETWORKS, FIREWALL_GRACE_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS,
-            HTTP_HOST, HTTP_PORT, HTTP_ADVERTISED);
+            COMMIT_INTERVAL_MS, THREADS, FIREWALL_ZONE, FIREWALL_PREFIX_ACTIONS, FIREWALL_VPC_FORMAT, FIREWALL_MAX_LINE_CHARS,
+            INTERNAL_NETWORKS, FIREWALL_GRACE_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, HTTP_HOST, HTTP_PORT,
+            HTTP_ADVERTISED);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

@@ -35,6 +35,7 @@ import org.apache.kafka.streams.state.Stores;
  *        ├─ FIREWALL_EVIDENCE re-probes (rate-limited) ─────▶ probe-requests (key: target id)
  *        └─ transitions ─┬─ REGRESSED ──────────────────────▶ alerts.regression
  *                        └─ EXPOSED, REMEDIATED, ... ───────▶ alerts.exposure
+ * firewall.raw ─ firewall-parse (see FirewallTopology) ─────────▶ firewall.events (key: dst ip:port), dlq
  * </pre>
  *
  * No repartition: targets are keyed by id where they are registered; results and firewall events
@@ -104,6 +105,7 @@ public final class MilterwatchTopology {
                         Produced.with(Serdes.String(), Records.ALERT).withName("regression-alerts-sink")), "regression"))
                 .defaultBranch(Branched.withConsumer(s -> s.to(topics.alertsExposure(),
                         Produced.with(Serdes.String(), Records.ALERT).withName("exposure-alerts-sink")), "exposure"));
+        FirewallTopology.addTo(builder, topics, config.firewall());
         return builder.build();
     }
 }

@@ -1,0 +1,124 @@
+package io.milterwatch.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.milterwatch.processor.firewall.FirewallParser;
+import io.milterwatch.processor.firewall.FirewallParserConfig;
+import io.milterwatch.processor.firewall.LineContext;
+import io.milterwatch.processor.firewall.ParseResult;
+import io.milterwatch.schema.FirewallEvent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Parses firewall log lines offline and prints what the stream processor would make of each. */
+@Command(name = "parse-firewall", mixinStandardHelpOptions = true,
+        description = "Parse firewall log lines (FILE, or stdin) and print one JSON object per line: status EVENT, SKIPPED or INVALID.")
+final class ParseFirewallCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--format", paramLabel = "auto|NAME", defaultValue = "auto",
+            description = "auto (detect per line, default) or one of: netfilter, pfsense, aws-vpc, cisco-asa, fortigate, paloalto, "
+                    + "juniper-srx, windows-firewall")
+    String format;
+
+    @Option(names = "--zone", paramLabel = "ZONE", defaultValue = "UTC", description = "Zone of times written without one (default ${DEFAULT-VALUE})")
+    String zone;
+
+    @Option(names = "--prefix-actions", paramLabel = "TEXT=ACTION[,...]", description = "Netfilter prefix rules before the built-in ones")
+    String prefixActions;
+
+    @Option(names = "--vpc-format", paramLabel = "FORMAT", description = "AWS VPC Flow Logs format string (default: the v2 default format)")
+    String vpcFormat;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "Log file (default: standard input)")
+    Path file;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        final FirewallParser parser = new FirewallParser(config());
+        final PrintWriter out = spec.commandLine().getOut();
+        final String source = file == null ? "stdin" : file.toString();
+        try (BufferedReader reader = open()) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                final ParseResult result = parser.parse(line, new LineContext(System.currentTimeMillis(), source, null));
+                out.println(toJson(result));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private FirewallParserConfig config() {
+        final ZoneId zoneId;
+        try {
+            zoneId = ZoneId.of(zone);
+        } catch (final DateTimeException e) {
+            throw new IllegalArgumentException("--zone '" + zone + "' is not a time zone id", e);
+        }
+        try {
+            return FirewallParserConfig.defaults().withZone(zoneId).withPrefixRules(prefixActions).withVpcFormat(vpcFormat)
+                    .withFormat(format);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private BufferedReader open() throws IOException {
+        if (file == null) {
+            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        }
+        try {
+            return Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        } catch (final NoSuchFileException e) {
+            throw new IllegalArgumentException("FILE '" + file + "' does not exist", e);
+        }
+    }
+
+    /** {"status", "format", "event": {timestamp, action, protocol, srcIp, srcPort, dstIp, dstPort, device, rule, direction}, "reason"}. */
+    static String toJson(final ParseResult result) throws JsonProcessingException {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", result.status().name());
+        out.put("format", result.format());
+        final FirewallEvent e = result.event();
+        if (e == null) {
+            out.put("event", null);
+        } else {
+            final Map<String, Object> event = new LinkedHashMap<>();
+            event.put("timestamp", Instant.ofEpochMilli(e.getTimestampMs()).toString());
+            event.put("action", e.getAction().name());
+            event.put("protocol", e.getProtocol());
+            event.put("srcIp", e.getSrcIp());
+            event.put("srcPort", e.getSrcPort());
+            event.put("dstIp", e.getDstIp());
+            event.put("dstPort", e.getDstPort());
+            event.put("device", e.getDevice());
+            event.put("rule", e.getRule());
+            event.put("direction", e.getDirection());
+            out.put("event", event);
+        }
+        out.put("reason", result.reason());
+        return JSON.writeValueAsString(out);
+    }
+}

@@ -1,0 +1,75 @@
+package io.milterwatch.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.milterwatch.config.Settings;
+import io.milterwatch.kafka.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Tails a log file onto the raw firewall topic, one record per line, until interrupted. */
+@Command(name = "ship-logs", mixinStandardHelpOptions = true,
+        description = "Follow a firewall log file (across rotation) and send each line to the raw firewall topic.")
+final class ShipLogsCommand implements java.util.concurrent.Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShipLogsCommand.class);
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Parameters(paramLabel = "FILE", description = "Log file to follow")
+    Path file;
+
+    @Option(names = "--from-beginning", description = "Send the lines already in the file too (default: only new lines)")
+    boolean fromBeginning;
+
+    @Option(names = "--device", paramLabel = "NAME", description = "Record key: the device, for lines that do not name one")
+    String device;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("FILE '" + file + "' is not a readable file");
+        }
+        final Settings s = connection.settings();
+        final Topics topics = connection.topics(s);
+        try (KafkaProducer<byte[], byte[]> producer = producer(s);
+             LogShipper shipper = new LogShipper(file, fromBeginning, device, producer, topics.firewallRaw()).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(shipper::close, "ship-logs-stop"));
+            spec.commandLine().getErr().println("shipping " + file + " to " + topics.firewallRaw() + " (Ctrl-C to stop)");
+            while (shipper.awaitFailure(Duration.ofSeconds(1))) {
+                LOG.debug("{} lines shipped so far", shipper.lines());
+            }
+            if (shipper.failure() != null) {
+                throw new IllegalStateException("sending to Kafka failed: " + shipper.failure().getMessage(), shipper.failure());
+            }
+            producer.flush();
+            LOG.info("shipped {} lines from {}", shipper.lines(), file);
+        }
+        return 0;
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(final Settings s) {
+        final Map<String, Object> props = new HashMap<>(s.kafkaOverrides());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.string("bootstrap.servers"));
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+}

@@ -1,0 +1,253 @@
+package io.milterwatch.processor.firewall;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.milterwatch.schema.FirewallAction;
+
+/**
+ * Cisco ASA / FTD / PIX connection and deny messages ({@code %ASA-<sev>-<id>: text}), by the
+ * message texts Cisco documents: 106001, 106002, 106006/106007, 106010/106014/106023, 106015,
+ * 106016/106017, 106018, 106021, 106100, 110002, 302013-302016, 302020, 313004, 313005,
+ * 710002/710003/710005. Built connections count; teardowns, requests whose decision comes in a
+ * later message, and everything else (VPN, system) are skipped.
+ *
+ * <p>Endpoints are {@code iface:ip/port}, {@code ip/port}, {@code iface/ip(port)}; a name instead of
+ * an address (ASA "names") cannot be keyed and makes the line invalid.
+ */
+final class CiscoAsaParser {
+
+    static final String FORMAT = "cisco-asa";
+
+    private static final Pattern TAG = Pattern.compile("^%?(?:ASA|FTD|PIX|FWSM)-(?:session-)?(\\d)-(\\d{6}): ?");
+    private static final Pattern BARE_ID = Pattern.compile("^(\\d{6}): ");
+    private static final String EP = "(\\S+)";
+    private static final Pattern IN_DENIED = Pattern.compile("^Inbound (\\S+) connection denied from " + EP + " to " + EP);
+    private static final Pattern DENY_FROM = Pattern.compile("^Deny (inbound|outbound) (\\S+) from " + EP + " to " + EP);
+    private static final Pattern DENY_SRC = Pattern.compile(
+            "^Deny (?:(inbound|outbound) )?(protocol \\d+|\\S+) src " + EP + " dst " + EP + "(?: \\(type \\d+, code \\d+\\))?"
+                    + "(?: by access-group \"([^\"]*)\")?");
+    private static final Pattern DENY_NO_CONN = Pattern.compile("^Deny (\\S+) \\(no connection\\) from " + EP + " to " + EP);
+    private static final Pattern DENY_SPOOF = Pattern.compile("^Deny IP (?:spoof|due to Land Attack) from \\(?([^) ]+)\\)? to " + EP);
+    private static final Pattern DENY_RPF = Pattern.compile("^Deny (\\S+) reverse path check from " + EP + " to " + EP);
+    private static final Pattern OUTBOUND_LIST = Pattern.compile("^(\\S+) Connection denied by outbound list (\\S+) src " + EP
+            + " (?:dest|dst) " + EP);
+    private static final Pattern ICMP_OUTBOUND_LIST = Pattern.compile("^ICMP packet type \\S+ denied by outbound list (\\S+) src "
+            + EP + " dest " + EP);
+    private static final Pattern ACCESS_LIST = Pattern.compile(
+            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (\\S+?)\\((\\d+)\\) -> (\\S+?)\\((\\d+)\\)");
+    private static final Pattern BUILT = Pattern.compile("^Built (inbound|outbound) (\\S+) connection \\S+ for " + EP
+            + " \\([^)]*\\)(?:\\([^)]*\\))* to " + EP);
+    private static final Pattern BUILT_ICMP = Pattern.compile("^Built (inbound|outbound) (ICMP|ICMPv6) connection for faddr " + EP
+            + " gaddr " + EP + " laddr " + EP);
+    private static final Pattern ICMP_NO_SESSION = Pattern.compile("^Denied ICMP type=\\d+, from (?:laddr )?" + EP
+            + " on interface \\S+ to " + EP);
+    private static final Pattern ICMP_ERROR = Pattern.compile("^No matching connection for ICMP error message: (\\S+) src " + EP
+            + " dst " + EP);
+    private static final Pattern BOX_ACCESS = Pattern.compile("^(TCP|UDP) (access requested|access permitted|access denied by ACL|"
+            + "request discarded) from " + EP + " to " + EP);
+    private static final Pattern NO_EGRESS = Pattern.compile("^Failed to locate egress interface for (\\S+) from " + EP + " to " + EP);
+
+    private final FirewallParserConfig config;
+
+    CiscoAsaParser(final FirewallParserConfig config) {
+        this.config = config;
+    }
+
+    /** True when the body carries an ASA/FTD/PIX message tag. */
+    static boolean tagged(final String s) {
+        final int pct = s.indexOf('%');
+        if (pct >= 0 && (s.startsWith("ASA-", pct + 1) || s.startsWith("FTD-", pct + 1) || s.startsWith("PIX-", pct + 1)
+                || s.startsWith("FWSM-", pct + 1))) {
+            return true;
+        }
+        return s.startsWith("ASA-") || s.startsWith("FTD-") || s.startsWith("PIX-") || BARE_ID.matcher(s).find();
+    }
+
+    /** True for an ASA message text that lost its tag (as grok samples and some relays print it). */
+    static boolean untaggedText(final String s) {
+        return s.startsWith("Deny ") || s.startsWith("access-list ") || s.startsWith("Built inbound ")
+                || s.startsWith("Built outbound ") || s.startsWith("Teardown ") || s.startsWith("Inbound ")
+                || s.startsWith("No matching connection for ICMP");
+    }
+
+    ParseResult parse(final Line line) {
+        String text = line.body;
+        final int pct = text.indexOf('%');
+        if (pct > 0 && pct < 64 && text.startsWith("ASA-", pct + 1) || pct > 0 && text.startsWith("FTD-", pct + 1)
+                || pct > 0 && text.startsWith("PIX-", pct + 1)) {
+            text = text.substring(pct);
+        }
+        String id = null;
+        Matcher tag = TAG.matcher(text);
+        if (tag.find()) {
+            id = tag.group(2);
+            text = text.substring(tag.end());
+        } else {
+            tag = BARE_ID.matcher(text);
+            if (tag.find()) {
+                id = tag.group(1);
+                text = text.substring(tag.end());
+            }
+        }
+        // "host: %ASA-..." parsed as a program name by the syslog header: it is the device.
+        final String device = line.host == null && line.tag != null && line.body.startsWith("%") ? line.tag : null;
+        return message(line, id, text, device);
+    }
+
+    private ParseResult message(final Line line, final String id, final String text, final String device) {
+        Matcher m;
+        if ((m = IN_DENIED.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "denied", m.group(1), m.group(2), m.group(3), "IN", device, null);
+        }
+        if ((m = DENY_FROM.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Deny", m.group(2), m.group(3), m.group(4), direction(m.group(1)), device, null);
+        }
+        if ((m = DENY_NO_CONN.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Deny", m.group(1), m.group(2), m.group(3), null, device, null);
+        }
+        if ((m = DENY_SPOOF.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Deny", "ip", m.group(1), m.group(2), null, device, null);
+        }
+        if ((m = DENY_RPF.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Deny", m.group(1), m.group(2), m.group(3), null, device, null);
+        }
+        if ((m = DENY_SRC.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Deny", m.group(2), m.group(3), m.group(4), direction(m.group(1)), device, m.group(5));
+        }
+        if ((m = OUTBOUND_LIST.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "denied", m.group(1), m.group(3), m.group(4), "OUT", device, m.group(2));
+        }
+        if ((m = ICMP_OUTBOUND_LIST.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "denied", "icmp", m.group(2), m.group(3), "OUT", device, m.group(1));
+        }
+        if ((m = ACCESS_LIST.matcher(text)).find()) {
+            final String verdict = m.group(2);
+            final FirewallAction action = verdict.equals("denied") ? FirewallAction.DROP : FirewallAction.ALLOW;
+            return event(line, action, verdict, m.group(3), m.group(4) + "(" + m.group(5) + ")", m.group(6) + "(" + m.group(7) + ")", null,
+                    device, m.group(1));
+        }
+        if ((m = BUILT_ICMP.matcher(text)).find()) {
+            final boolean inbound = m.group(1).equals("inbound");
+            return event(line, FirewallAction.ALLOW, "Built", m.group(2), inbound ? m.group(3) : m.group(5),
+                    inbound ? m.group(5) : m.group(3), direction(m.group(1)), device, null);
+        }
+        if ((m = BUILT.matcher(text)).find()) {
+            // Inbound: the "for" side (outside) opened it. Outbound: the "to" side (inside) did.
+            final boolean inbound = m.group(1).equals("inbound");
+            return event(line, FirewallAction.ALLOW, "Built", m.group(2), inbound ? m.group(3) : m.group(4),
+                    inbound ? m.group(4) : m.group(3), direction(m.group(1)), device, null);
+        }
+        if ((m = ICMP_NO_SESSION.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Denied", "icmp", m.group(1), m.group(2), null, device, null);
+        }
+        if ((m = ICMP_ERROR.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "No matching connection", m.group(1), m.group(2), m.group(3), null, device, null);
+        }
+        if ((m = BOX_ACCESS.matcher(text)).find()) {
+            final String what = m.group(2);
+            if (what.equals("access requested")) {
+                return ParseResult.skipped(FORMAT, "ASA 710001 access request: its decision is a later message");
+            }
+            final FirewallAction action = what.equals("access permitted") ? FirewallAction.ALLOW : FirewallAction.DROP;
+            return event(line, action, what, m.group(1), m.group(3), m.group(4), "IN", device, null);
+        }
+        if ((m = NO_EGRESS.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Failed to locate egress interface", m.group(1), m.group(2), m.group(3), null, device,
+                    null);
+        }
+        if (text.startsWith("Teardown ")) {
+            return ParseResult.skipped(FORMAT, "ASA teardown: the connection counted when it was built");
+        }
+        if (id != null && (id.startsWith("106") || id.equals("302013") || id.equals("302015") || id.equals("302020"))) {
+            return ParseResult.invalid(FORMAT, "ASA message " + id + " does not have its documented text: " + Events.quote(text));
+        }
+        if (id == null) {
+            return ParseResult.invalid(FORMAT, "ASA message text without a known form: " + Events.quote(text));
+        }
+        return ParseResult.skipped(FORMAT, "ASA message " + id + " is not a connection event");
+    }
+
+    private static String direction(final String word) {
+        if (word == null) {
+            return null;
+        }
+        return word.equals("inbound") ? "IN" : "OUT";
+    }
+
+    private ParseResult event(final Line line, final FirewallAction action, final String raw, final String protocolText,
+            final String source, final String destination, final String direction, final String device, final String rule) {
+        final String protocol = protocol(protocolText);
+        if (protocol == null) {
+            return ParseResult.invalid(FORMAT, "protocol " + Events.quote(protocolText) + " is not a protocol");
+        }
+        final Endpoint src = Endpoint.parse(source);
+        final Endpoint dst = Endpoint.parse(destination);
+        if (src.ip == null) {
+            return ParseResult.invalid(FORMAT, "source " + Events.quote(source) + " is not an address (a name cannot be keyed)");
+        }
+        if (dst.ip == null) {
+            return ParseResult.invalid(FORMAT, "destination " + Events.quote(destination) + " is not an address (a name cannot be keyed)");
+        }
+        if (src.badPort || dst.badPort) {
+            return ParseResult.invalid(FORMAT, "port of " + Events.quote(src.badPort ? source : destination) + " is not 0..65535");
+        }
+        final boolean ports = Events.hasPorts(protocol);
+        return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, Times.MISSING, action, raw, protocol, src.ip,
+                ports ? src.port : null, dst.ip, ports ? dst.port : null, direction, device, rule));
+    }
+
+    private static String protocol(final String text) {
+        if (text.startsWith("protocol ")) {
+            return Events.protocol(text, 9, text.length());
+        }
+        final String p = text.toLowerCase(Locale.ROOT);
+        return p.isEmpty() ? null : Events.protocol(p, 0, p.length());
+    }
+
+    /** An ASA endpoint: {@code [iface:]ip[/port]} or {@code [iface/]ip[(port)]}. */
+    private static final class Endpoint {
+        String ip;
+        Integer port;
+        boolean badPort;
+
+        static Endpoint parse(final String text) {
+            final Endpoint e = new Endpoint();
+            String t = text;
+            if (t.endsWith(")") && t.indexOf('(') > 0) {
+                final int open = t.lastIndexOf('(');
+                e.port(t.substring(open + 1, t.length() - 1));
+                t = t.substring(0, open);
+                final int slash = t.indexOf('/');
+                if (slash >= 0) {
+                    t = t.substring(slash + 1);
+                }
+            } else {
+                final int slash = t.lastIndexOf('/');
+                if (slash >= 0) {
+                    e.port(t.substring(slash + 1));
+                    t = t.substring(0, slash);
+                }
+            }
+            String ip = IpText.canonical(t);
+            if (ip == null) {
+                final int colon = t.indexOf(':');
+                if (colon > 0) {
+                    ip = IpText.canonical(t.substring(colon + 1));
+                }
+            }
+            e.ip = ip;
+            return e;
+        }
+
+        private void port(final String text) {
+            final int p = Events.port(text);
+            if (p < 0) {
+                badPort = true;
+            } else {
+                port = p;
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package io.milterwatch.processor.firewall;
+
+import java.util.List;
+
+/**
+ * Parses one firewall log line into a {@link ParseResult}: opens the envelopes (JSON from a shipper,
+ * a syslog header), recognises the format of the message, and hands it to that format's parser.
+ *
+ * <p>Every line gets exactly one outcome and none can throw: anything unexpected becomes INVALID
+ * with the reason. Lines from a syslog stream that are not from a firewall (sshd, dhcpd, kernel
+ * messages other than netfilter's) are SKIPPED; text that no format recognises is INVALID.
+ *
+ * <p>Not thread-safe and stateful per instance (the W3C {@code #Fields:} of each stream, caches):
+ * use one instance per thread and stream task.
+ */
+public final class FirewallParser {
+
+    /** The format names, for {@code --format} and {@link ParseResult#format()}. */
+    public static final List<String> FORMATS = List.of(NetfilterParser.FORMAT, FilterlogParser.FORMAT, AwsVpcFlowParser.FORMAT,
+            CiscoAsaParser.FORMAT, FortiGateParser.FORMAT, PaloAltoParser.FORMAT, JuniperSrxParser.FORMAT, WindowsFirewallParser.FORMAT);
+
+    private final FirewallParserConfig config;
+    private final String only;
+    private final Line line = new Line();
+    private final SyslogHeader syslog = new SyslogHeader();
+    private final JsonEnvelope json = new JsonEnvelope();
+    private final NetfilterParser netfilter;
+    private final FilterlogParser filterlog;
+    private final AwsVpcFlowParser vpc;
+    private final CiscoAsaParser asa;
+    private final FortiGateParser fortigate;
+    private final PaloAltoParser paloalto;
+    private final JuniperSrxParser juniper;
+    private final WindowsFirewallParser windows;
+
+    public FirewallParser(final FirewallParserConfig config) {
+        this.config = config;
+        this.only = "auto".equals(config.format()) ? null : config.format();
+        this.netfilter = new NetfilterParser(config, PrefixRules.parse(config.prefixRules()));
+        this.filterlog = new FilterlogParser(config);
+        this.vpc = new AwsVpcFlowParser(config);
+        this.asa = new CiscoAsaParser(config);
+        this.fortigate = new FortiGateParser(config);
+        this.paloalto = new PaloAltoParser(config);
+        this.juniper = new JuniperSrxParser(config);
+        this.windows = new WindowsFirewallParser(config);
+    }
+
+    public FirewallParser() {
+        this(FirewallParserConfig.defaults());
+    }
+
+    public FirewallParserConfig config() {
+        return config;
+    }
+
+    /** Parses one line; never throws. */
+    public ParseResult parse(final String text, final LineContext context) {
+        try {
+            return parseUnchecked(text, context);
+        } catch (final RuntimeException | StackOverflowError e) {
+            return ParseResult.invalid(null, "parser failed on this line: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + Events.quote(e.getMessage())));
+        }
+    }
+
+    private ParseResult parseUnchecked(final String text, final LineContext context) {
+        if (text == null) {
+            return ParseResult.invalid(null, "no line (null value)");
+        }
+        if (text.length() > FirewallParserConfig.MAX_INPUT_CHARS) {
+            return ParseResult.invalid(null, "line of " + text.length() + " characters, more than "
+                    + FirewallParserConfig.MAX_INPUT_CHARS + ": not a log line");
+        }
+        int end = text.length();
+        while (end > 0 && Character.isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        int start = 0;
+        while (start < end && (text.charAt(start) == ' ' || text.charAt(start) == '\t' || text.charAt(start) == '\uFEFF')) {
+            start++;
+        }
+        if (start == end) {
+            return ParseResult.invalid(null, "empty line");
+        }
+        final String trimmed = start == 0 && end == text.length() ? text : text.substring(start, end);
+        line.reset(trimmed, context);
+        if (trimmed.charAt(0) == '{') {
+            final String problem = json.open(line, config.zone());
+            if (problem != null) {
+                return ParseResult.invalid(null, problem);
+            }
+            line.body = line.body.strip();
+            if (line.body.isEmpty()) {
+                return ParseResult.invalid(null, "JSON envelope with an empty message");
+            }
+        }
+        for (int i = 0; i < line.body.length(); i++) {
+            final char c = line.body.charAt(i);
+            if (c < 0x20 && c != '\t') {
+                return ParseResult.invalid(null, "control character 0x" + Integer.toHexString(c) + " at " + i
+                        + ": two lines glued together, or binary data");
+            }
+        }
+        final long envelopeTime = line.headerTimeMs;
+        final String envelopeHost = line.host;
+        line.headerTimeMs = Times.MISSING;
+        line.host = null;
+        syslog.strip(line, config.zone());
+        if (line.headerTimeMs == Times.MISSING) {
+            line.headerTimeMs = envelopeTime;
+        }
+        if (line.host == null) {
+            line.host = envelopeHost;
+        }
+        return only == null ? detect() : forced(only);
+    }
+
+    private ParseResult detect() {
+        final String s = line.body;
+        if ("filterlog".equals(line.tag)) {
+            return filterlog.parse(line, 0);
+        }
+        final int csv = FilterlogParser.csvStart(s);
+        if (csv >= 0) {
+            return filterlog.parse(line, csv);
+        }
+        if (NetfilterParser.fieldsStart(s) >= 0) {
+            return netfilter.parse(line);
+        }
+        if (CiscoAsaParser.tagged(s)) {
+            return asa.parse(line);
+        }
+        if (JuniperSrxParser.matches(line)) {
+            return juniper.parse(line);
+        }
+        if (FortiGateParser.matches(s)) {
+            return fortigate.parse(line);
+        }
+        if (PaloAltoParser.matches(s)) {
+            return paloalto.parse(line);
+        }
+        if (WindowsFirewallParser.matches(s)) {
+            return windows.parse(line);
+        }
+        if (vpc.matches(s)) {
+            return vpc.parse(line);
+        }
+        if (CiscoAsaParser.untaggedText(s)) {
+            return asa.parse(line);
+        }
+        if (s.contains("SRC=") && s.contains("DST=")) {
+            return ParseResult.invalid(NetfilterParser.FORMAT, "netfilter-like line without IN= (damaged or not a LOG/NFLOG line)");
+        }
+        if (s.startsWith("%") && s.indexOf(':') > 0) {
+            return ParseResult.skipped(null, "Cisco IOS message " + Events.quote(s, 0, s.indexOf(':')) + ": not a firewall connection event");
+        }
+        if (line.enveloped && line.tag != null) {
+            return ParseResult.skipped(null, "message from " + Events.quote(line.tag) + " is not a firewall connection event");
+        }
+        if (line.enveloped && s.isEmpty()) {
+            return ParseResult.invalid(null, "syslog header without a message (truncated?)");
+        }
+        return ParseResult.invalid(null, "unknown format: " + Events.quote(s, 0, s.length()));
+    }
+
+    private ParseResult forced(final String format) {
+        final String s = line.body;
+        return switch (format) {
+            case NetfilterParser.FORMAT -> netfilter.parse(line);
+            case FilterlogParser.FORMAT -> {
+                final int csv = FilterlogParser.csvStart(s);
+                if (csv < 0 && !"filterlog".equals(line.tag)) {
+                    yield line.tag != null ? ParseResult.skipped(FilterlogParser.FORMAT, "message from " + Events.quote(line.tag)
+                            + " is not filterlog") : ParseResult.invalid(FilterlogParser.FORMAT, "not a filterlog line");
+                }
+                yield filterlog.parse(line, Math.max(csv, 0));
+            }
+            case AwsVpcFlowParser.FORMAT -> vpc.parse(line);
+            case CiscoAsaParser.FORMAT -> asa.parse(line);
+            case FortiGateParser.FORMAT -> fortigate.parse(line);
+            case PaloAltoParser.FORMAT -> paloalto.parse(line);
+            case JuniperSrxParser.FORMAT -> juniper.parse(line);
+            case WindowsFirewallParser.FORMAT -> windows.parse(line);
+            default -> ParseResult.invalid(null, "unknown format " + Events.quote(format));
+        };
+    }
+}

@@ -1,0 +1,72 @@
+package io.milterwatch.processor.topology;
+
+import io.milterwatch.kafka.Endpoints;
+import io.milterwatch.kafka.Topics;
+import io.milterwatch.processor.firewall.FirewallParserConfig;
+import io.milterwatch.processor.firewall.ParseStatus;
+import io.milterwatch.schema.FirewallEvent;
+import io.milterwatch.serde.Records;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Firewall log ingestion.
+ *
+ * <pre>
+ * firewall.raw (key: none or the device; value: one log line, or shipper JSON with it in "message")
+ *   └─ firewall-parse [stateless per record; per-task parser state: W3C #Fields: per key]
+ *        ├─ EVENT ── by destination ───────────────────────▶ firewall.events (key: dst ip:port, FirewallEvent)
+ *        ├─ INVALID ── firewall-dead-letter ───────────────▶ dlq (original bytes; reason, source offset headers)
+ *        └─ SKIPPED ── counted (sensor firewall-parse skipped-total), logged at DEBUG, not forwarded
+ * </pre>
+ *
+ * <p>Raw lines carry no useful key (or the device), so the event is re-keyed by its destination:
+ * that is where correlation looks for evidence about one {@code ip:port}. Protocols without ports
+ * (ICMP...) are keyed by the bare address. No state store, no repartition (nothing downstream here
+ * groups); correlation reads the events topic, which structured producers may also write to. Every
+ * line gets exactly one outcome, and each outcome is counted by the parse step's sensors.
+ */
+public final class FirewallTopology {
+
+    /** The DLQ stage header of lines the parser rejected. */
+    public static final String STAGE = "stream-processor/firewall";
+
+    private static final Logger LOG = LoggerFactory.getLogger(FirewallTopology.class);
+
+    private FirewallTopology() {
+    }
+
+    /** Adds the firewall stage to {@code builder}. */
+    public static void addTo(final StreamsBuilder builder, final Topics topics, final FirewallParserConfig config) {
+        final KStream<byte[], ParsedLine> parsed = builder
+                .stream(topics.firewallRaw(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("firewall-raw-source"))
+                .processValues(() -> new FirewallParseProcessor(config), Named.as("firewall-parse"));
+        final var byOutcome = parsed.split(Named.as("firewall-"))
+                .branch((key, line) -> line.result().status() == ParseStatus.EVENT, Branched.as("event"))
+                .branch((key, line) -> line.result().status() == ParseStatus.INVALID, Branched.as("invalid"))
+                .defaultBranch(Branched.as("skipped"));
+        byOutcome.get("firewall-event")
+                .map((key, line) -> KeyValue.pair(destinationKey(line.result().event()), line.result().event()),
+                        Named.as("firewall-event-by-destination"))
+                .to(topics.firewallEvents(), Produced.with(Serdes.String(), Records.FIREWALL_EVENT).withName("firewall-events-sink"));
+        byOutcome.get("firewall-invalid")
+                .process(() -> new DeadLetterProcessor<byte[], ParsedLine>(STAGE, (key, line) -> line.result().reason(),
+                        Serdes.ByteArray().serializer(), (topic, line) -> line.raw()), Named.as("firewall-dead-letter"))
+                .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("firewall-dlq-sink"));
+        byOutcome.get("firewall-skipped")
+                .foreach((key, line) -> LOG.debug("Skipped firewall line ({}): {}", line.result().format(), line.result().reason()),
+                        Named.as("firewall-skipped-log"));
+    }
+
+    static String destinationKey(final FirewallEvent event) {
+        return event.getDstPort() == null ? event.getDstIp() : Endpoints.key(event.getDstIp(), event.getDstPort());
+    }
+}
