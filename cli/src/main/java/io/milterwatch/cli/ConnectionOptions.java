@@ -34,8 +34,12 @@ public final class ConnectionOptions {
     /** Loads every setting with these flags (and any extra flags of the subcommand) on top. */
     public Settings settings(final Map<String, String> extraFlags) {
         final Map<String, String> flags = new HashMap<>(extraFlags);
-        flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
-        flags.put(CommonSettings.TOPIC_PREFIX.name(), topicPrefix);
+        if (bootstrapServers != null) {
+            flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
+        }
+        if (topicPrefix != null) {
+            flags.put(CommonSettings.TOPIC_PREFIX.name(), topicPrefix);
+        }
         return Settings.load(ALL_SETTINGS, config, System.getenv(), flags, KafkaNames.ALL);
     }
 
