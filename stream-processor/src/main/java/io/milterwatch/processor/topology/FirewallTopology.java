@@ -14,6 +14,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +24,15 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * firewall.raw (key: none or the device; value: one log line, or shipper JSON with it in "message")
  *   └─ firewall-parse [stateless per record; per-task parser state: W3C #Fields: per key]
- *        ├─ EVENT ── by destination ───────────────────────▶ firewall.events (key: dst ip:port, FirewallEvent)
+ *        ├─ EVENT ── by destination ── watched only ───────▶ firewall.events (key: dst ip:port, FirewallEvent)
  *        ├─ INVALID ── firewall-dead-letter ───────────────▶ dlq (original bytes; reason, source offset headers)
  *        └─ SKIPPED ── counted (sensor firewall-parse skipped-total), logged at DEBUG, not forwarded
  * </pre>
  *
  * <p>Raw lines carry no useful key (or the device), so the event is re-keyed by its destination:
- * that is where correlation looks for evidence about one {@code ip:port}. Protocols without ports
+ * that is where correlation looks for evidence about one {@code ip:port}. Events for endpoints that
+ * no one watches (absent from the global store fed by exposure.state) are dropped right after
+ * parsing, before the events topic: most lines concern ports that are no target. Protocols without ports
  * (ICMP...) are keyed by the bare address. No state store, no repartition (nothing downstream here
  * groups); correlation reads the events topic, which structured producers may also write to. Every
  * line gets exactly one outcome, and each outcome is counted by the parse step's sensors.
@@ -46,6 +49,10 @@ public final class FirewallTopology {
 
     /** Adds the firewall stage to {@code builder}. */
     public static void addTo(final StreamsBuilder builder, final Topics topics, final FirewallParserConfig config) {
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(WatchedEndpoints.STORE), Serdes.String(),
+                        Serdes.ByteArray()).withLoggingDisabled(),
+                topics.exposureState(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("watched-endpoints"),
+                WatchedEndpoints.Updater::new);
         final KStream<byte[], ParsedLine> parsed = builder
                 .stream(topics.firewallRaw(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("firewall-raw-source"))
                 .processValues(() -> new FirewallParseProcessor(config), Named.as("firewall-parse"));
@@ -56,6 +63,7 @@ public final class FirewallTopology {
         byOutcome.get("firewall-event")
                 .map((key, line) -> KeyValue.pair(destinationKey(line.result().event()), line.result().event()),
                         Named.as("firewall-event-by-destination"))
+                .process(WatchedEndpoints.Filter::new, Named.as("firewall-watched-only"))
                 .to(topics.firewallEvents(), Produced.with(Serdes.String(), Records.FIREWALL_EVENT).withName("firewall-events-sink"));
         byOutcome.get("firewall-invalid")
                 .process(() -> new DeadLetterProcessor<byte[], ParsedLine>(STAGE, (key, line) -> line.result().reason(),

@@ -62,6 +62,19 @@ class FirewallStageIT {
             app.start();
             await().atMost(Duration.ofSeconds(90)).until(() -> app.state() == KafkaStreams.State.RUNNING);
 
+            // given: 192.0.2.25:8891 is watched (it has an exposure state), as seen by the global store
+            try (KafkaProducer<String, byte[]> results = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    cluster.bootstrapServers()), new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                results.send(new ProducerRecord<>(topics.probeResults(), "192.0.2.25:8891", Records.PROBE_RESULT.encode(
+                        io.milterwatch.schema.ProbeResult.newBuilder().setRequestId("r1").setTargetId("mail:8891").setHost("mail")
+                                .setIp("192.0.2.25").setPort(8891).setVantage("inside").setZone(io.milterwatch.schema.Zone.INTERNAL)
+                                .setOutcome(io.milterwatch.schema.Outcome.MILTER).setTotalMs(1).setProbedAtMs(System.currentTimeMillis())
+                                .build()))).get();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> app.streams().store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                    "watched-endpoints-store", org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                    .get("192.0.2.25:8891") != null);
+
             // when
             producer.send(new ProducerRecord<>(topics.firewallRaw(), "mail", block)).get();
             producer.send(new ProducerRecord<>(topics.firewallRaw(), "mail", "Nov 28 09:59:02 mail sshd[1]: Accepted key")).get();

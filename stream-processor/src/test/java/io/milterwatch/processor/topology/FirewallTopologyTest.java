@@ -58,6 +58,14 @@ class FirewallTopologyTest {
         driver.close();
     }
 
+    /** Marks endpoints as watched, as the exposure-state topic does once they have been probed. */
+    private void watch(final String... keys) {
+        final var states = driver.createInputTopic(topics.exposureState(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        for (final String key : keys) {
+            states.pipeInput(key, new byte[] {1}, T0);
+        }
+    }
+
     private void pipe(final String key, final String line) {
         raw.pipeInput(key == null ? null : key.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8), T0);
     }
@@ -72,6 +80,8 @@ class FirewallTopologyTest {
 
     @Test
     void shouldPublishTheEventKeyedByDestinationWhenALineIsAConnectionEvent() {
+        // given
+        watch("192.0.2.25:8891");
         // when
         pipe(null, UFW_BLOCK);
 
@@ -89,6 +99,8 @@ class FirewallTopologyTest {
 
     @Test
     void shouldKeyIpv6AndIcmpEventsWhenTheyHaveBracketsOrNoPort() {
+        // given
+        watch("[2001:db8::25]:8891", "192.0.2.25");
         // when
         pipe("fw-1", "[UFW BLOCK] IN=eth0 OUT= SRC=2001:0db8:0000:0000:0000:0000:0000:0007 DST=2001:0db8:0000:0000:0000:0000:0000:0025 "
                 + "LEN=80 TC=0 HOPLIMIT=57 FLOWLBL=0 PROTO=TCP SPT=51515 DPT=8891 WINDOW=64800 RES=0x00 SYN URGP=0");
@@ -99,6 +111,26 @@ class FirewallTopologyTest {
         final var out = events.readKeyValuesToList();
         assertThat(out).extracting(kv -> kv.key).containsExactly("[2001:db8::25]:8891", "192.0.2.25");
         assertThat(out).extracting(kv -> kv.value.getDevice()).containsOnly("fw-1");
+    }
+
+    @Test
+    void shouldDropEventsForUnwatchedEndpointsBeforeTheEventsTopicAndForgetRemovedOnes() {
+        // given: one endpoint watched, then removed again by a tombstone
+        watch("192.0.2.99:8891");
+        // when
+        pipe(null, UFW_BLOCK);
+        // then: 192.0.2.25:8891 is not watched; the line was still parsed and counted
+        assertThat(events.isEmpty()).isTrue();
+        assertThat(dlq.isEmpty()).isTrue();
+        assertThat(total("event")).isEqualTo(1.0);
+        // when: it is watched, then forgotten
+        watch("192.0.2.25:8891");
+        pipe(null, UFW_BLOCK);
+        assertThat(events.readKeyValuesToList()).hasSize(1);
+        driver.createInputTopic(topics.exposureState(), Serdes.String().serializer(), Serdes.ByteArray().serializer())
+                .pipeInput("192.0.2.25:8891", (byte[]) null, T0);
+        pipe(null, UFW_BLOCK);
+        assertThat(events.isEmpty()).isTrue();
     }
 
     @Test
@@ -135,6 +167,8 @@ class FirewallTopologyTest {
 
     @Test
     void shouldKeepProcessingWhenValuesAreNullBinaryOrJson() {
+        // given
+        watch("5.6.7.8:25");
         // when
         raw.pipeInput(null, (byte[]) null, T0);
         raw.pipeInput(null, new byte[] {(byte) 0xff, 0, 1, 2}, T0);
