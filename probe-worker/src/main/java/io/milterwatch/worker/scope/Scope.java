@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.milterwatch.kafka.Endpoints;
 import io.milterwatch.worker.target.Cidr;
 
 /**
@@ -110,7 +111,7 @@ public final class Scope {
         if (embedded != null) {
             final String inner = checkOne(embedded);
             if (inner != null) {
-                return inner + " (embedded in " + address.getHostAddress() + ")";
+                return inner + " (embedded in " + Endpoints.canonical(address) + ")";
             }
         }
         return null;
@@ -140,7 +141,7 @@ public final class Scope {
     }
 
     private String checkOne(final InetAddress address) {
-        final String text = address.getHostAddress();
+        final String text = Endpoints.canonical(address);
         for (final Cidr never : NEVER) {
             if (never.contains(address)) {
                 return "out of scope: " + text + " is in " + never + ", which is never a probe target";
