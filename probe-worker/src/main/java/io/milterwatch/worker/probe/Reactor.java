@@ -5,7 +5,6 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
@@ -252,7 +251,6 @@ final class Reactor implements Runnable, AutoCloseable {
             peakOpenSockets.accumulateAndGet(openSockets.incrementAndGet(), Math::max);
             s.channel = ch;
             ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             if (ch.connect(s.address)) {
                 connected(s);
             } else {
