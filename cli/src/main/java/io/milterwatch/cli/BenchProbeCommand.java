@@ -85,11 +85,18 @@ final class BenchProbeCommand implements Callable<Integer> {
                     .withLimits(concurrency, concurrency, 1_000_000).withScope(loopbackOnly);
             try (ProbeEngine engine = new ProbeEngine(config, "bench", Zone.INTERNAL)) {
                 run(engine, ports, warmup);
+                final long reactorCpu0 = threadCpu("probe-reactor-bench");
+                final long serverCpu0 = threadCpu("bench-milters");
                 final long start = System.nanoTime();
                 final Map<Outcome, Long> outcomes = run(engine, ports, probes);
                 final double seconds = (System.nanoTime() - start) / 1e9;
+                final double reactorCpu = (threadCpu("probe-reactor-bench") - reactorCpu0) / 1e9;
+                final double serverCpu = (threadCpu("bench-milters") - serverCpu0) / 1e9;
                 out.printf("handshakes: %d probes against %d listeners at concurrency %d in %.2f s = %.0f probes/s; outcomes %s;"
                         + " peak sockets %d%n", probes, listeners, concurrency, seconds, probes / seconds, outcomes, engine.peakOpenSockets());
+                out.printf("  CPU (user+kernel) of the engine's reactor thread %.2f s = %.0f probes per reactor CPU-second;"
+                        + " of the loopback listeners' thread %.2f s; load average before the run %.2f%n", reactorCpu, probes / reactorCpu,
+                        serverCpu, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             }
             if (filtered) {
                 filtered(out, loopbackOnly);
@@ -99,6 +106,16 @@ final class BenchProbeCommand implements Callable<Integer> {
             }
         }
         out.flush();
+        return 0;
+    }
+
+    private static long threadCpu(final String name) {
+        final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (final Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals(name)) {
+                return threads.getThreadCpuTime(t.getId());
+            }
+        }
         return 0;
     }
 

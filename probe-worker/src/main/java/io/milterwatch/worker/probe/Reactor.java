@@ -251,7 +251,9 @@ final class Reactor implements Runnable, AutoCloseable {
             peakOpenSockets.accumulateAndGet(openSockets.incrementAndGet(), Math::max);
             s.channel = ch;
             ch.configureBlocking(false);
-            if (ch.connect(s.address)) {
+            // On loopback and near hosts the handshake is often done by the time connect() returns;
+            // finishConnect() then saves a trip through the selector.
+            if (ch.connect(s.address) || ch.finishConnect()) {
                 connected(s);
             } else {
                 s.key = ch.register(selector, SelectionKey.OP_CONNECT, s);
