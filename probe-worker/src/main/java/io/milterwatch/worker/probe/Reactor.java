@@ -246,6 +246,7 @@ final class Reactor implements Runnable, AutoCloseable {
             case MILTER_V2 -> OPTNEG_V2;
             case AXIMILTER -> PING;
         };
+        final boolean done;
         try {
             final SocketChannel ch = SocketChannel.open();
             peakOpenSockets.accumulateAndGet(openSockets.incrementAndGet(), Math::max);
@@ -253,14 +254,22 @@ final class Reactor implements Runnable, AutoCloseable {
             ch.configureBlocking(false);
             // On loopback and near hosts the handshake is often done by the time connect() returns;
             // finishConnect() then saves a trip through the selector.
-            if (ch.connect(s.address) || ch.finishConnect()) {
-                connected(s);
-            } else {
+            done = ch.connect(s.address) || ch.finishConnect();
+            if (!done) {
                 s.key = ch.register(selector, SelectionKey.OP_CONNECT, s);
                 connectTimers.add(new Timer(s, s.generation, s.attemptStartNanos + connectNanos));
             }
         } catch (final IOException e) {
             connectFailed(s, e);
+            return;
+        }
+        if (!done) {
+            return;
+        }
+        try {
+            connected(s);
+        } catch (final IOException e) {
+            ioFailedAfterConnect(s, e);
         }
     }
 
