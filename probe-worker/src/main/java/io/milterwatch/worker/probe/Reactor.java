@@ -2,9 +2,11 @@ package io.milterwatch.worker.probe;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
@@ -248,7 +250,9 @@ final class Reactor implements Runnable, AutoCloseable {
         };
         final boolean done;
         try {
-            final SocketChannel ch = SocketChannel.open();
+            // A socket of the address's own family: an IPv4 target gets no dual-stack socket.
+            final SocketChannel ch = SocketChannel.open(s.address.getAddress() instanceof Inet4Address
+                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
             peakOpenSockets.accumulateAndGet(openSockets.incrementAndGet(), Math::max);
             s.channel = ch;
             ch.configureBlocking(false);
