@@ -185,7 +185,7 @@ final class Reactor implements Runnable, AutoCloseable {
                 h.listed = false;
                 continue;
             }
-            if (h.nextStartNanos > now) {
+            if (!RateGate.open(h.nextStartNanos, now)) {
                 h.wakeNanos = h.nextStartNanos;
                 sleeping.add(h);
                 continue;
@@ -194,7 +194,7 @@ final class Reactor implements Runnable, AutoCloseable {
             queued.decrementAndGet();
             h.active++;
             peakHostActive.accumulateAndGet(h.active, Math::max);
-            h.nextStartNanos = Math.max(h.nextStartNanos + rateIntervalNanos, now - 1_000_000_000L + rateIntervalNanos);
+            h.nextStartNanos = RateGate.afterStart(h.nextStartNanos, now, rateIntervalNanos);
             inFlight.incrementAndGet();
             s.startNanos = System.nanoTime();
             startAttempt(s, s.plan.get(0));

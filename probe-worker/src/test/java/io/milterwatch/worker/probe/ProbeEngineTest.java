@@ -277,6 +277,31 @@ class ProbeEngineTest {
     }
 
     @Test
+    void shouldProbeEveryResolvedAddressWhenTheTargetIsADnsName() throws Exception {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            // given: what the resolver says of localhost (127.0.0.1, and ::1 where /etc/hosts lists it)
+            final List<String> expected = Arrays.stream(InetAddress.getAllByName("localhost"))
+                    .map(io.milterwatch.kafka.Endpoints::canonical).toList();
+            // when
+            final List<ProbeResult> r = engine().probe(request("localhost", List.of(e.port()))).join();
+            // then: one result per address; the listener on 127.0.0.1 is a milter
+            assertThat(r).extracting(ProbeResult::getIp).containsExactlyElementsOf(expected);
+            assertThat(r).filteredOn(x -> x.getIp().equals("127.0.0.1")).singleElement()
+                    .satisfies(x -> assertThat(x.getOutcome()).isEqualTo(Outcome.MILTER));
+            assertThat(r).allSatisfy(x -> assertThat(x.getHost()).isEqualTo("localhost"));
+        }
+    }
+
+    @Test
+    void shouldReportAnErrorNamingTheHostWhenTheNameDoesNotResolve() {
+        final List<ProbeResult> r = engine().probe(request("no-such-host.invalid", List.of(8891, 1981))).join();
+        assertThat(r).hasSize(2).allSatisfy(x -> {
+            assertThat(x.getOutcome()).isEqualTo(Outcome.ERROR);
+            assertThat(x.getError()).contains("cannot resolve host 'no-such-host.invalid'");
+        });
+    }
+
+    @Test
     void shouldRefuseARangeLargerThanTheLimitWithAClearReason() {
         final List<ProbeResult> r = engine().probe(request("10.0.0.0/8", List.of(8891, 1981))).join();
         assertThat(r).hasSize(2).allSatisfy(x -> {
