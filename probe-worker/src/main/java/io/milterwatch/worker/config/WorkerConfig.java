@@ -2,6 +2,7 @@ package io.milterwatch.worker.config;
 
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.milterwatch.config.CommonSettings;
@@ -50,7 +51,8 @@ public record WorkerConfig(
                 s.intIn(WorkerSettings.HOST_CONCURRENCY.name(), 1, 100_000),
                 s.intIn(WorkerSettings.HOST_RATE.name(), 1, 1_000_000),
                 s.intIn(WorkerSettings.REPLY_MAX_BYTES.name(), 64, 65_540),
-                new HashSet<>(s.ports(WorkerSettings.AXIMILTER_PORTS.name())),
+                "none".equalsIgnoreCase(s.string(WorkerSettings.AXIMILTER_PORTS.name())) ? Set.of()
+                        : new HashSet<>(s.ports(WorkerSettings.AXIMILTER_PORTS.name())),
                 s.ports(WorkerSettings.DEFAULT_PORTS.name()),
                 s.intIn(WorkerSettings.CIDR_MAX_ADDRESSES.name(), 1, 1 << 20),
                 scope(s));

@@ -28,7 +28,7 @@ public final class WorkerSettings {
     public static final Setting DEFAULT_PORTS = new Setting("worker.default.ports", "1981,8891,8893,11332",
             "Ports probed when a target names none (AXIMilter, OpenDKIM, OpenDMARC, rspamd)");
     public static final Setting AXIMILTER_PORTS = new Setting("worker.aximilter.ports", "1981",
-            "Ports where the AXIMilter PING goes first; elsewhere the milter offer goes first and PING only after silence or a text line");
+            "Ports where the AXIMilter PING goes first (none: nowhere); elsewhere the milter offer goes first and PING only after silence or a text line");
     public static final Setting CIDR_MAX_ADDRESSES = new Setting("worker.cidr.max.addresses", "4096",
             "Largest CIDR range one target may expand to");
     public static final Setting SCOPE_ALLOW = new Setting("worker.scope.allow", "0.0.0.0/0,::/0",

@@ -19,6 +19,8 @@ import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.worker.target.Cidr;
 import io.milterwatch.worker.target.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the probes of requests: expands the host (a CIDR range up to a size limit, an address
@@ -35,6 +37,8 @@ import io.milterwatch.worker.target.TargetHost;
  * OPEN_SILENT.
  */
 public final class ProbeEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeEngine.class);
 
     private static final List<Handshake> AXIMILTER_FIRST = List.of(Handshake.AXIMILTER, Handshake.MILTER_V6, Handshake.MILTER_V2);
     private static final List<Handshake> MILTER_FIRST = List.of(Handshake.MILTER_V6, Handshake.MILTER_V2, Handshake.AXIMILTER);
@@ -55,6 +59,10 @@ public final class ProbeEngine implements AutoCloseable {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot open a selector for the probe engine", e);
         }
+        LOG.info("probe engine '{}': {} probes in flight at most, {} per address, {} starts/s per address, connect {} ms,"
+                + " reply {} ms per stage, {} bytes read per connection at most, AXIMilter first on {}, scope {}", vantage,
+                config.maxInFlight(), config.hostConcurrency(), config.hostRatePerSecond(), config.timeouts().connectMs(),
+                config.timeouts().replyMs(), config.maxReplyBytes(), config.aximilterFirstPorts(), config.scope());
         final AtomicInteger n = new AtomicInteger();
         this.resolver = Executors.newFixedThreadPool(4, r -> {
             final Thread t = new Thread(r, "probe-resolver-" + n.incrementAndGet());
