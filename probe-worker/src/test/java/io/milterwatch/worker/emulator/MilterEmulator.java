@@ -77,15 +77,23 @@ public final class MilterEmulator implements AutoCloseable {
     private final AtomicInteger maxOpen = new AtomicInteger();
     private final AtomicInteger closedByClient = new AtomicInteger();
 
-    private MilterEmulator(final Behaviour behaviour) throws IOException {
+    private MilterEmulator(final Behaviour behaviour, final InetAddress bind) throws IOException {
         this.behaviour = behaviour;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        server.bind(new InetSocketAddress(bind, 0), 128);
         threads.submit(this::acceptLoop);
     }
 
     public static MilterEmulator start(final Behaviour behaviour) throws IOException {
-        return new MilterEmulator(behaviour);
+        return new MilterEmulator(behaviour, InetAddress.getLoopbackAddress());
+    }
+
+    /** A listener on another loopback address, {@code ::1} say. */
+    public static MilterEmulator start(final Behaviour behaviour, final InetAddress loopback) throws IOException {
+        if (!loopback.isLoopbackAddress()) {
+            throw new IllegalArgumentException(loopback + " is not a loopback address");
+        }
+        return new MilterEmulator(behaviour, loopback);
     }
 
     public int port() {

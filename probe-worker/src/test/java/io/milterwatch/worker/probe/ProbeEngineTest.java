@@ -25,7 +25,9 @@ import io.milterwatch.worker.emulator.MilterEmulator;
 import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
 import io.milterwatch.worker.emulator.WellFormed;
 import io.milterwatch.worker.scope.Scope;
+import io.milterwatch.worker.target.Cidr;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -299,6 +301,29 @@ class ProbeEngineTest {
             assertThat(x.getOutcome()).isEqualTo(Outcome.ERROR);
             assertThat(x.getError()).contains("cannot resolve host 'no-such-host.invalid'");
         });
+    }
+
+    @Test
+    void shouldDetectAMilterOverIpv6WhenTheTargetIsAnIpv6LiteralOrRange() throws IOException {
+        final InetAddress v6 = Cidr.literal("::1");
+        final MilterEmulator e;
+        try {
+            e = MilterEmulator.start(Behaviour.LIBMILTER_V6, v6);
+        } catch (final IOException noIpv6) {
+            Assumptions.assumeTrue(false, "no IPv6 loopback (::1) on this machine: " + noIpv6.getMessage());
+            return;
+        }
+        try (e) {
+            final ProbeEngine engine = engine();
+            final List<ProbeResult> literal = engine.probe(request("::1", List.of(e.port()))).join();
+            final List<ProbeResult> range = engine.probe(request("::1/128", List.of(e.port()))).join();
+            assertThat(literal).singleElement().satisfies(r -> {
+                assertThat(r.getIp()).isEqualTo("::1");
+                assertThat(r.getOutcome()).isEqualTo(Outcome.MILTER);
+            });
+            assertThat(range).singleElement().satisfies(r -> assertThat(r.getOutcome()).isEqualTo(Outcome.MILTER));
+            assertOnlyWellFormedFrames(e);
+        }
     }
 
     @Test
