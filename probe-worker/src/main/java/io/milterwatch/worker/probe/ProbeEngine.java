@@ -90,6 +90,11 @@ public final class ProbeEngine implements AutoCloseable {
         return reactor.peakHostActive();
     }
 
+    /** Addresses the engine keeps per-address limit state for (updated about once a second). */
+    public int trackedAddresses() {
+        return reactor.trackedHosts();
+    }
+
     /** Probes waiting for a slot (global, per-address or rate limit). */
     public int queued() {
         return reactor.queued();

@@ -59,8 +59,10 @@ final class Reactor implements Runnable, AutoCloseable {
     private final AtomicInteger peakOpenSockets = new AtomicInteger();
     private final AtomicInteger peakHostActive = new AtomicInteger();
     private volatile boolean closing;
+    private long lastSweepNanos;
 
     private final Map<InetAddress, Host> hosts = new HashMap<>();
+    private final AtomicInteger trackedHosts = new AtomicInteger();
     private final ArrayDeque<Host> ready = new ArrayDeque<>();
     private final PriorityQueue<Host> sleeping = new PriorityQueue<>((a, b) -> Long.compare(a.wakeNanos, b.wakeNanos));
     private final ArrayDeque<Timer> connectTimers = new ArrayDeque<>();
@@ -146,6 +148,7 @@ final class Reactor implements Runnable, AutoCloseable {
                     handle(key);
                 }
                 expire(System.nanoTime());
+                sweepIdleHosts(System.nanoTime());
             }
         } catch (final IOException | RuntimeException e) {
             LOG.error("probe reactor '{}' failed; aborting its probes", thread.getName(), e);
@@ -205,6 +208,24 @@ final class Reactor implements Runnable, AutoCloseable {
                 h.listed = false;
             }
         }
+    }
+
+    /**
+     * Once a second, drops the state of addresses with nothing waiting, nothing in flight and no
+     * rate debt left, so that scanning many addresses does not grow the map without bound.
+     */
+    private void sweepIdleHosts(final long now) {
+        if (now - lastSweepNanos < 1_000_000_000L) {
+            return;
+        }
+        lastSweepNanos = now;
+        hosts.values().removeIf(h -> h.active == 0 && h.waiting.isEmpty() && !h.listed && h.nextStartNanos <= now);
+        trackedHosts.set(hosts.size());
+    }
+
+    /** Addresses the reactor keeps limit state for, as of its last sweep. */
+    int trackedHosts() {
+        return trackedHosts.get();
     }
 
     private void forgetIfIdle(final Host h) {

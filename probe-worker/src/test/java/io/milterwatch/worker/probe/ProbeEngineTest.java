@@ -373,6 +373,24 @@ class ProbeEngineTest {
     }
 
     @Test
+    void shouldForgetPerAddressStateWhenTheAddressesAreIdleAgain() throws IOException {
+        // given: one start per second per address, so three ports of one address leave rate debt behind
+        final int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        final ProbeEngine engine = engine(EngineConfig.defaults(TIMEOUTS).withLimits(100, 10, 1));
+        // when
+        final CompletableFuture<List<ProbeResult>> running = engine.probe(request("127.0.0.0/29", List.of(closed, closed, closed)));
+        // then: the six addresses are tracked while their probes wait for the rate...
+        await().atMost(Duration.ofSeconds(20)).until(() -> engine.trackedAddresses() == 6);
+        final List<ProbeResult> r = running.join();
+        // ...every probe ran, and their state is dropped once the debt is paid
+        assertThat(r).hasSize(18).allSatisfy(x -> assertThat(x.getOutcome()).isEqualTo(Outcome.CLOSED));
+        await().atMost(Duration.ofSeconds(20)).until(() -> engine.trackedAddresses() == 0);
+    }
+
+    @Test
     void shouldFinishEveryProbeWithAnErrorWhenTheEngineClosesMidway() throws IOException {
         try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
             final ProbeEngine engine = new ProbeEngine(EngineConfig.defaults(new ProbeTimeouts(1000, 30_000)), "t", Zone.INTERNAL);
