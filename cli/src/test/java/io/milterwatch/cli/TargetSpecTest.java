@@ -18,6 +18,15 @@ class TargetSpecTest {
     }
 
     @Test
+    void shouldParseCidrRangesWithAndWithoutPortWhenGivenARange() {
+        assertThat(TargetSpec.parse("192.0.2.0/28")).isEqualTo(new TargetSpec("192.0.2.0/28", "192.0.2.0/28", List.of()));
+        assertThat(TargetSpec.parse("192.0.2.0/28:8891")).isEqualTo(new TargetSpec("192.0.2.0/28:8891", "192.0.2.0/28", List.of(8891)));
+        assertThat(TargetSpec.parse("2001:db8::/120")).isEqualTo(new TargetSpec("2001:db8::/120", "2001:db8::/120", List.of()));
+        assertThat(TargetSpec.parse("[2001:db8::/120]:1981"))
+                .isEqualTo(new TargetSpec("[2001:db8::/120]:1981", "2001:db8::/120", List.of(1981)));
+    }
+
+    @Test
     void shouldNameTheBadInputWhenATargetIsMalformed() {
         assertThatThrownBy(() -> TargetSpec.parse("mx:70000")).hasMessage("'mx:70000': port 70000 is outside 1..65535");
         assertThatThrownBy(() -> TargetSpec.parse("mx:0")).hasMessageContaining("port 0");
@@ -25,7 +34,9 @@ class TargetSpecTest {
         assertThatThrownBy(() -> TargetSpec.parse(":25")).hasMessageContaining("missing host");
         assertThatThrownBy(() -> TargetSpec.parse("[::1:25")).hasMessageContaining("missing ']'");
         assertThatThrownBy(() -> TargetSpec.parse("mx\u0007:25")).hasMessageContaining("forbidden character (code 7)");
-        assertThatThrownBy(() -> TargetSpec.parse("10.0.0.0/8")).hasMessageContaining("CIDR");
+        assertThatThrownBy(() -> TargetSpec.parse("10.0.0.0/33")).hasMessageContaining("prefix length 33 is outside 0..32");
+        assertThatThrownBy(() -> TargetSpec.parse("10.0.0.0/x")).hasMessageContaining("'x' is not a prefix length");
+        assertThatThrownBy(() -> TargetSpec.parse("2001:db8::/64:25")).hasMessageContaining("[PREFIX/LEN]:PORT");
         assertThatThrownBy(() -> TargetSpec.parse("")).hasMessageContaining("empty target");
     }
 }

@@ -1,7 +1,8 @@
 package io.milterwatch.worker.config;
 
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.milterwatch.config.CommonSettings;
@@ -9,7 +10,9 @@ import io.milterwatch.config.ConfigException;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.schema.Zone;
+import io.milterwatch.worker.probe.EngineConfig;
 import io.milterwatch.worker.probe.ProbeTimeouts;
+import io.milterwatch.worker.scope.Scope;
 
 /** A probe worker's configuration, validated once at start-up. */
 public record WorkerConfig(
@@ -17,9 +20,7 @@ public record WorkerConfig(
         Topics topics,
         String vantage,
         Zone zone,
-        ProbeTimeouts timeouts,
-        int concurrency,
-        List<Integer> defaultPorts,
+        EngineConfig engine,
         int maxPollRecords,
         Map<String, Object> kafkaOverrides) {
 
@@ -36,12 +37,33 @@ public record WorkerConfig(
                 Topics.withPrefix(s.string(CommonSettings.TOPIC_PREFIX.name())),
                 vantage,
                 s.enumValue(WorkerSettings.ZONE.name(), Zone.class),
-                new ProbeTimeouts(s.intIn(WorkerSettings.CONNECT_TIMEOUT.name(), 1, 600_000),
-                        s.intIn(WorkerSettings.REPLY_TIMEOUT.name(), 1, 600_000)),
-                s.intIn(WorkerSettings.CONCURRENCY.name(), 1, 10_000),
-                s.ports(WorkerSettings.DEFAULT_PORTS.name()),
+                engine(s),
                 s.intIn(WorkerSettings.MAX_POLL_RECORDS.name(), 1, 10_000),
                 s.kafkaOverrides());
+    }
+
+    /** The probe engine's part of the settings: also what {@code milterwatch probe} runs with. */
+    public static EngineConfig engine(final Settings s) {
+        return new EngineConfig(
+                new ProbeTimeouts(s.intIn(WorkerSettings.CONNECT_TIMEOUT.name(), 1, 600_000),
+                        s.intIn(WorkerSettings.REPLY_TIMEOUT.name(), 1, 600_000)),
+                s.intIn(WorkerSettings.CONCURRENCY.name(), 1, 100_000),
+                s.intIn(WorkerSettings.HOST_CONCURRENCY.name(), 1, 100_000),
+                s.intIn(WorkerSettings.HOST_RATE.name(), 1, 1_000_000),
+                s.intIn(WorkerSettings.REPLY_MAX_BYTES.name(), 64, 65_540),
+                "none".equalsIgnoreCase(s.string(WorkerSettings.AXIMILTER_PORTS.name())) ? Set.of()
+                        : new HashSet<>(s.ports(WorkerSettings.AXIMILTER_PORTS.name())),
+                s.ports(WorkerSettings.DEFAULT_PORTS.name()),
+                s.intIn(WorkerSettings.CIDR_MAX_ADDRESSES.name(), 1, 1 << 20),
+                scope(s));
+    }
+
+    private static Scope scope(final Settings s) {
+        try {
+            return Scope.parse(s.string(WorkerSettings.SCOPE_ALLOW.name()), s.string(WorkerSettings.SCOPE_UNSAFE_ALLOW.name()));
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(WorkerSettings.SCOPE_ALLOW.name() + "/" + WorkerSettings.SCOPE_UNSAFE_ALLOW.name(), e.getMessage());
+        }
     }
 
     /** Consumer group of this vantage: every vantage sees every request. */

@@ -14,16 +14,32 @@ public final class WorkerSettings {
     public static final Setting ZONE = new Setting("worker.zone", "EXTERNAL",
             "Zone of the vantage point: EXTERNAL (outside the trusted network) or INTERNAL");
     public static final Setting CONNECT_TIMEOUT = new Setting("worker.connect.timeout.ms", "3000",
-            "Connect timeout per probe; no answer within it means FILTERED");
+            "Connect timeout per connection; no answer within it means FILTERED");
     public static final Setting REPLY_TIMEOUT = new Setting("worker.reply.timeout.ms", "3000",
-            "Time a connected port has to answer the handshake before it is called OPEN_SILENT");
-    public static final Setting CONCURRENCY = new Setting("worker.concurrency", "64", "Probes in flight at once per worker");
+            "Time each handshake stage has to answer before the port counts as silent to it");
+    public static final Setting CONCURRENCY = new Setting("worker.concurrency", "4096",
+            "Probes (ip:port) in flight at once per worker, over all hosts; each holds one socket");
+    public static final Setting HOST_CONCURRENCY = new Setting("worker.host.concurrency", "4",
+            "Probes in flight at once per address");
+    public static final Setting HOST_RATE = new Setting("worker.host.rate", "20",
+            "Probes started per second per address (a probe opens one to three connections)");
+    public static final Setting REPLY_MAX_BYTES = new Setting("worker.reply.max.bytes", "8192",
+            "Bytes read per connection at most; bounds memory at worker.concurrency times this");
     public static final Setting DEFAULT_PORTS = new Setting("worker.default.ports", "1981,8891,8893,11332",
             "Ports probed when a target names none (AXIMilter, OpenDKIM, OpenDMARC, rspamd)");
+    public static final Setting AXIMILTER_PORTS = new Setting("worker.aximilter.ports", "1981",
+            "Ports where the AXIMilter PING goes first (none: nowhere); elsewhere the milter offer goes first and PING only after silence or a text line");
+    public static final Setting CIDR_MAX_ADDRESSES = new Setting("worker.cidr.max.addresses", "4096",
+            "Largest CIDR range one target may expand to");
+    public static final Setting SCOPE_ALLOW = new Setting("worker.scope.allow", "0.0.0.0/0,::/0",
+            "Allow-list of CIDRs and domains; every resolved address must lie in an allowed CIDR, names in an allowed domain when any is given");
+    public static final Setting SCOPE_UNSAFE_ALLOW = new Setting("worker.scope.unsafe.allow", "none",
+            "CIDRs inside link-local and cloud-metadata ranges (169.254.0.0/16, fe80::/10, fd00:ec2::254, ...) to probe anyway");
     public static final Setting MAX_POLL_RECORDS = new Setting("worker.max.poll.records", "100",
             "Probe requests taken per poll; their results are acknowledged before the offsets are committed");
 
-    public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, DEFAULT_PORTS,
+    public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, HOST_CONCURRENCY,
+            HOST_RATE, REPLY_MAX_BYTES, DEFAULT_PORTS, AXIMILTER_PORTS, CIDR_MAX_ADDRESSES, SCOPE_ALLOW, SCOPE_UNSAFE_ALLOW,
             MAX_POLL_RECORDS);
 
     public static List<Setting> all() {

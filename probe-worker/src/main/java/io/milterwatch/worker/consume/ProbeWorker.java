@@ -18,7 +18,6 @@ import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.serde.Records;
 import io.milterwatch.worker.config.WorkerConfig;
-import io.milterwatch.worker.probe.MilterProber;
 import io.milterwatch.worker.probe.ProbeEngine;
 import io.milterwatch.worker.publish.ResultPublisher;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -62,8 +61,7 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
     public void run() {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
              ResultPublisher publisher = new ResultPublisher(config);
-             ProbeEngine engine = new ProbeEngine(new MilterProber(config.timeouts()), config.vantage(), config.zone(),
-                     config.defaultPorts(), config.concurrency())) {
+             ProbeEngine engine = new ProbeEngine(config.engine(), config.vantage(), config.zone())) {
             consumer = c;
             c.subscribe(List.of(config.topics().probeRequests()));
             LOG.info("probe worker '{}' ({}) consuming {} as group {}", config.vantage(), config.zone(), config.topics().probeRequests(),

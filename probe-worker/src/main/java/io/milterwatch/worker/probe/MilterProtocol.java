@@ -37,6 +37,11 @@ public final class MilterProtocol {
         return optneg(6, V6_ACTIONS, V6_PROTOCOL);
     }
 
+    /** The version-2 offer (v2 masks) for old milters that stay silent to a version-6 offer. */
+    public static byte[] optnegV2() {
+        return optneg(2, V2_ACTIONS, V2_PROTOCOL);
+    }
+
     /** SMFIC_QUIT: length 1, 'Q'. The milter answers nothing and closes. */
     public static byte[] quit() {
         return new byte[] {0, 0, 0, 1, SMFIC_QUIT};

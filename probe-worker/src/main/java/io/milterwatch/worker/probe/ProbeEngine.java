@@ -1,5 +1,8 @@
 package io.milterwatch.worker.probe;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -7,82 +10,198 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.milterwatch.kafka.Endpoints;
-import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Zone;
+import io.milterwatch.worker.target.Cidr;
+import io.milterwatch.worker.target.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs the probes of one request: resolves the host (every A and AAAA address), then probes every
- * address and port in parallel, at most {@code concurrency} at a time. One result per address and
- * port; a name that does not resolve yields one ERROR result per port, never silence.
+ * Runs the probes of requests: expands the host (a CIDR range up to a size limit, an address
+ * literal, or a DNS name with every A and AAAA address), checks every address against the scope,
+ * then hands one probe per address and port to a non-blocking {@link Reactor}. One result per
+ * address and port; a target that cannot be probed (bad host, resolution failure, out of scope)
+ * yields ERROR results with the reason, never silence.
+ *
+ * <p>Which handshake goes first: on the AXIMilter ports (default 1981) the AXIMilter {@code PING};
+ * elsewhere the Sendmail-milter version-6 offer, then version 2 only if the port was silent to it,
+ * then AXIMilter. {@code PING} is never the first bytes a port not named as an AXIMilter port gets:
+ * read as a milter frame its length field would be 1.3 GB, which Go and Java milters try to
+ * allocate. Every port that stays silent has been asked in both protocols before it is called
+ * OPEN_SILENT.
  */
 public final class ProbeEngine implements AutoCloseable {
 
-    private final MilterProber prober;
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeEngine.class);
+
+    private static final List<Handshake> AXIMILTER_FIRST = List.of(Handshake.AXIMILTER, Handshake.MILTER_V6, Handshake.MILTER_V2);
+    private static final List<Handshake> MILTER_FIRST = List.of(Handshake.MILTER_V6, Handshake.MILTER_V2, Handshake.AXIMILTER);
+
+    private final EngineConfig config;
     private final String vantage;
     private final Zone zone;
-    private final List<Integer> defaultPorts;
-    private final ExecutorService pool;
+    private final Reactor reactor;
+    private final ExecutorService resolver;
+    private volatile boolean closed;
 
-    public ProbeEngine(final MilterProber prober, final String vantage, final Zone zone, final List<Integer> defaultPorts,
-            final int concurrency) {
-        this.prober = prober;
+    public ProbeEngine(final EngineConfig config, final String vantage, final Zone zone) {
+        this.config = config;
         this.vantage = vantage;
         this.zone = zone;
-        this.defaultPorts = List.copyOf(defaultPorts);
+        try {
+            this.reactor = new Reactor(config, "probe-reactor-" + vantage);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot open a selector for the probe engine", e);
+        }
+        LOG.info("probe engine '{}': {} probes in flight at most, {} per address, {} starts/s per address, connect {} ms,"
+                + " reply {} ms per stage, {} bytes read per connection at most, AXIMilter first on {}, scope {}", vantage,
+                config.maxInFlight(), config.hostConcurrency(), config.hostRatePerSecond(), config.timeouts().connectMs(),
+                config.timeouts().replyMs(), config.maxReplyBytes(), config.aximilterFirstPorts(), config.scope());
         final AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            final Thread t = new Thread(r, "probe-" + n.incrementAndGet());
+        this.resolver = Executors.newFixedThreadPool(4, r -> {
+            final Thread t = new Thread(r, "probe-resolver-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    /** Probes currently holding a connection slot. */
+    public int inFlight() {
+        return reactor.inFlight();
+    }
+
+    /** Most sockets held open at once since the engine started. */
+    public int peakOpenSockets() {
+        return reactor.peakOpenSockets();
+    }
+
+    /** Most probes in flight at once against one address since the engine started. */
+    public int peakHostActive() {
+        return reactor.peakHostActive();
+    }
+
+    /** Addresses the engine keeps per-address limit state for (updated about once a second). */
+    public int trackedAddresses() {
+        return reactor.trackedHosts();
+    }
+
+    /** Probes waiting for a slot (global, per-address or rate limit). */
+    public int queued() {
+        return reactor.queued();
     }
 
     /** Starts every probe of the request; the future completes when all are done. */
     public CompletableFuture<List<ProbeResult>> probe(final ProbeRequest request) {
-        final long startedAt = System.currentTimeMillis();
-        final List<Integer> ports = request.getPorts().isEmpty() ? defaultPorts : request.getPorts();
-        final InetAddress[] addresses;
+        final long at = System.currentTimeMillis();
+        final List<Integer> ports = portsOf(request);
+        final TargetHost host;
         try {
-            addresses = InetAddress.getAllByName(request.getHost());
-        } catch (final UnknownHostException | SecurityException e) {
-            final List<ProbeResult> errors = new ArrayList<>();
-            for (final int port : ports) {
-                errors.add(result(request, "", port, new ProbeOutcome(Outcome.ERROR, null, null, null, null,
-                        "cannot resolve host '" + request.getHost() + "': " + e.getMessage(), null, null,
-                        System.currentTimeMillis() - startedAt), startedAt));
-            }
-            return CompletableFuture.completedFuture(errors);
+            host = TargetHost.parse(request.getHost());
+        } catch (final IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(errors(request, ports, "bad target: " + e.getMessage()));
         }
-        final List<CompletableFuture<ProbeResult>> futures = new ArrayList<>();
+        if (host instanceof TargetHost.Range range) {
+            final String problem = rangeProblem(range.cidr());
+            if (problem != null) {
+                return CompletableFuture.completedFuture(errors(request, ports, problem));
+            }
+            return probeAll(request, range.cidr().addresses(config.cidrMaxAddresses()), ports, at);
+        }
+        if (host instanceof TargetHost.Literal literal) {
+            return probeAll(request, List.of(literal.address()), ports, at);
+        }
+        final String name = ((TargetHost.Name) host).name();
+        final String nameProblem = config.scope().checkName(name);
+        if (nameProblem != null) {
+            return CompletableFuture.completedFuture(errors(request, ports, nameProblem));
+        }
+        return CompletableFuture.supplyAsync(() -> resolve(name), resolver).thenCompose(addresses -> addresses == null
+                ? CompletableFuture.completedFuture(errors(request, ports, "cannot resolve host '" + name
+                        + "': no A or AAAA record (or the resolver failed)"))
+                : probeAll(request, addresses, ports, at));
+    }
+
+    private String rangeProblem(final Cidr cidr) {
+        if (cidr.size().compareTo(BigInteger.valueOf(config.cidrMaxAddresses())) > 0) {
+            return "bad target: range " + cidr + " has " + cidr.size() + " addresses, more than worker.cidr.max.addresses="
+                    + config.cidrMaxAddresses() + "; split it into smaller ranges";
+        }
+        return config.scope().check(cidr);
+    }
+
+    private static List<InetAddress> resolve(final String name) {
+        try {
+            return List.of(InetAddress.getAllByName(name));
+        } catch (final UnknownHostException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private CompletableFuture<List<ProbeResult>> probeAll(final ProbeRequest request, final List<InetAddress> addresses,
+            final List<Integer> ports, final long at) {
+        final List<CompletableFuture<ProbeResult>> futures = new ArrayList<>(addresses.size() * ports.size());
         for (final InetAddress address : addresses) {
+            final String problem = config.scope().check(address);
             for (final int port : ports) {
-                futures.add(CompletableFuture.supplyAsync(() -> {
-                    final long at = System.currentTimeMillis();
-                    return result(request, Endpoints.canonical(address), port, prober.probe(new InetSocketAddress(address, port)), at);
-                }, pool));
+                if (problem != null) {
+                    futures.add(CompletableFuture.completedFuture(result(request, Endpoints.canonical(address), port,
+                            ProbeOutcome.error(problem), at)));
+                } else {
+                    futures.add(probe(new InetSocketAddress(address, port))
+                            .thenApply(o -> result(request, Endpoints.canonical(address), port, o, at)));
+                }
             }
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                 .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
     }
 
+    /**
+     * Probes one address and port, scope checked. Never completes exceptionally: a refusal, a
+     * timeout or a local failure is an outcome.
+     */
+    public CompletableFuture<ProbeOutcome> probe(final InetSocketAddress address) {
+        if (address.isUnresolved()) {
+            return CompletableFuture.completedFuture(ProbeOutcome.error("address " + address + " is not resolved"));
+        }
+        final String problem = config.scope().check(address.getAddress());
+        if (problem != null) {
+            return CompletableFuture.completedFuture(ProbeOutcome.error(problem));
+        }
+        if (closed) {
+            return CompletableFuture.completedFuture(ProbeOutcome.error("probe engine is closed"));
+        }
+        final CompletableFuture<ProbeOutcome> future = new CompletableFuture<>();
+        final List<Handshake> plan = config.aximilterFirstPorts().contains(address.getPort()) ? AXIMILTER_FIRST : MILTER_FIRST;
+        reactor.submit(new Session(address, plan, future::complete));
+        return future;
+    }
+
+    private List<ProbeResult> errors(final ProbeRequest request, final List<Integer> ports, final String reason) {
+        final List<ProbeResult> out = new ArrayList<>();
+        for (final int port : ports) {
+            out.add(refused(request, port, reason));
+        }
+        return out;
+    }
+
     /** A result for a request that is never probed (expired, refused), so that nothing is silent. */
     public ProbeResult refused(final ProbeRequest request, final int port, final String reason) {
-        return result(request, "", port, new ProbeOutcome(Outcome.ERROR, null, null, null, null, reason, null, null, 0),
-                System.currentTimeMillis());
+        return result(request, "", port, ProbeOutcome.error(reason), System.currentTimeMillis());
     }
 
     public List<Integer> portsOf(final ProbeRequest request) {
-        return request.getPorts().isEmpty() ? defaultPorts : request.getPorts();
+        return request.getPorts().isEmpty() ? config.defaultPorts() : request.getPorts();
     }
 
     private ProbeResult result(final ProbeRequest request, final String ip, final int port, final ProbeOutcome o, final long at) {
@@ -105,11 +224,18 @@ public final class ProbeEngine implements AutoCloseable {
                 .setFirstByteMs(o.firstByteMs())
                 .setTotalMs(o.totalMs())
                 .setProbedAtMs(at)
+                .setHandshakes(o.handshakes().stream().map(Enum::name).toList())
+                .setAximilterReply(o.aximilterReply())
+                .setBytesSent(o.bytesSent())
+                .setBytesRead(o.bytesRead())
                 .build();
     }
 
+    /** Aborts what is still in flight (each gets an ERROR outcome) and stops the reactor. */
     @Override
     public void close() {
-        pool.shutdownNow();
+        closed = true;
+        reactor.close();
+        resolver.shutdownNow();
     }
 }

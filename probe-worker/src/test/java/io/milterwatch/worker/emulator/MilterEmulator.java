@@ -12,10 +12,12 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real TCP listener on loopback that answers like one of the milter implementations (or the
@@ -41,7 +43,25 @@ public final class MilterEmulator implements AutoCloseable {
         /** Reads and never answers, never closes until the client does. */
         SILENT,
         /** Accepts, then closes at once without a byte. */
-        CLOSE_AT_ONCE
+        CLOSE_AT_ONCE,
+        /** An old milter: silent to the version-6 offer, answers the version-2 one. */
+        V2_ONLY,
+        /** AXIGEN AXIMilter: line protocol, PONG to PING, URL-encoded ERROR to an envelope; silent to anything else. */
+        AXIMILTER,
+        /** An AXIMilter that does not know PING: an error line to it, the envelope error to the envelope. */
+        AXIMILTER_NO_PING,
+        /** Hostile: a length field of 0xFFFFFFFF (4 GiB), 'O', then an endless stream. */
+        HUGE_LENGTH,
+        /** Hostile: a valid-looking frame announcing 65,536 bytes, then an endless stream of zeros. */
+        ENDLESS_FRAME,
+        /** Hostile: a valid milter reply, one byte a second. */
+        TRICKLE,
+        /** Hostile: answers like libmilter but ignores QUIT and never closes. */
+        NEVER_CLOSES,
+        /** Hostile: random bytes, as fast as they go, until the client leaves. */
+        RANDOM_BYTES,
+        /** Hostile: half a milter reply, then a TCP reset. */
+        RESET_MID_FRAME
     }
 
     private final ServerSocket server;
@@ -52,16 +72,28 @@ public final class MilterEmulator implements AutoCloseable {
         return t;
     });
     private final List<byte[]> received = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger maxOpen = new AtomicInteger();
+    private final AtomicInteger closedByClient = new AtomicInteger();
 
-    private MilterEmulator(final Behaviour behaviour) throws IOException {
+    private MilterEmulator(final Behaviour behaviour, final InetAddress bind) throws IOException {
         this.behaviour = behaviour;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        server.bind(new InetSocketAddress(bind, 0), 128);
         threads.submit(this::acceptLoop);
     }
 
     public static MilterEmulator start(final Behaviour behaviour) throws IOException {
-        return new MilterEmulator(behaviour);
+        return new MilterEmulator(behaviour, InetAddress.getLoopbackAddress());
+    }
+
+    /** A listener on another loopback address, {@code ::1} say. */
+    public static MilterEmulator start(final Behaviour behaviour, final InetAddress loopback) throws IOException {
+        if (!loopback.isLoopbackAddress()) {
+            throw new IllegalArgumentException(loopback + " is not a loopback address");
+        }
+        return new MilterEmulator(behaviour, loopback);
     }
 
     public int port() {
@@ -70,6 +102,21 @@ public final class MilterEmulator implements AutoCloseable {
 
     public String hostPort() {
         return "127.0.0.1:" + port();
+    }
+
+    /** Connections accepted so far. */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    /** Most connections open at the same time. */
+    public int maxOpen() {
+        return maxOpen.get();
+    }
+
+    /** Connections the client closed (we saw its FIN or reset) before we gave up on it. */
+    public int closedByClient() {
+        return closedByClient.get();
     }
 
     /** Bytes each finished connection sent us, in order of closing. */
@@ -81,6 +128,8 @@ public final class MilterEmulator implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 final Socket s = server.accept();
+                accepted.incrementAndGet();
+                maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
                 threads.submit(() -> serve(s));
             } catch (final IOException e) {
                 return;
@@ -99,6 +148,26 @@ public final class MilterEmulator implements AutoCloseable {
                     out.write("220 mx.example.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
                     drain(in, seen);
                 }
+                case AXIMILTER, AXIMILTER_NO_PING -> aximilter(in, out, seen);
+                case HUGE_LENGTH -> stream(in, out, seen, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 'O'}, false);
+                case ENDLESS_FRAME -> stream(in, out, seen, new byte[] {0, 1, 0, 0, 'O'}, false);
+                case RANDOM_BYTES -> stream(in, out, seen, new byte[0], true);
+                case TRICKLE -> {
+                    final byte[] r = reply(6, 0x1F, 0x7F, "");
+                    for (final byte b : r) {
+                        out.write(b);
+                        out.flush();
+                        // A one-byte-a-second trickle is the behaviour under test.
+                        TimeUnit.SECONDS.sleep(1);
+                    }
+                    drain(in, seen);
+                }
+                case RESET_MID_FRAME -> {
+                    seen.write(in.readNBytes(17));
+                    out.write(reply(6, 0x1F, 0x7F, ""), 0, 9);
+                    out.flush();
+                    socket.setSoLinger(true, 0);
+                }
                 case CLOSE_AT_ONCE -> {
                     // nothing: the try-with-resources closes the socket
                 }
@@ -115,7 +184,10 @@ public final class MilterEmulator implements AutoCloseable {
             }
         } catch (final IOException e) {
             // the client went away; what it sent is kept below
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
+            open.decrementAndGet();
             received.add(seen.toByteArray());
         }
     }
@@ -125,6 +197,7 @@ public final class MilterEmulator implements AutoCloseable {
             final byte[] header = in.readNBytes(4);
             seen.write(header);
             if (header.length < 4) {
+                closedByClient.incrementAndGet();
                 return;
             }
             final int len = ByteBuffer.wrap(header).getInt();
@@ -145,6 +218,19 @@ public final class MilterEmulator implements AutoCloseable {
             }
             final int offered = ByteBuffer.wrap(body, 1, 4).getInt();
             switch (behaviour) {
+                case V2_ONLY -> {
+                    if (offered != 2) {
+                        continue;
+                    }
+                    out.write(reply(2, 0x3F, 0x7F, ""));
+                }
+                case NEVER_CLOSES -> {
+                    out.write(reply(6, 0x1F, 0x7F, ""));
+                    out.flush();
+                    // Ignores QUIT: reads until the client goes away.
+                    drain(in, seen);
+                    return;
+                }
                 case LIBMILTER_V6 -> out.write(reply(6, 0x1F, 0x1F0000L | 0x7F, "\u0000\u0000\u0000\u0001j {daemon_name} {auth_type}\u0000"
                         + "\u0000\u0000\u0000\u0005{rcpt_addr}\u0000"));
                 case RSPAMD -> {
@@ -177,16 +263,73 @@ public final class MilterEmulator implements AutoCloseable {
         return b.array();
     }
 
-    private static void drain(final InputStream in, final ByteArrayOutputStream seen) throws IOException {
+    private void drain(final InputStream in, final ByteArrayOutputStream seen) throws IOException {
         final byte[] buf = new byte[4096];
         int n;
         try {
             while ((n = in.read(buf)) > 0) {
                 seen.write(buf, 0, n);
             }
+            if (n < 0) {
+                closedByClient.incrementAndGet();
+            }
         } catch (final SocketTimeoutException e) {
             // the client left the connection open past our own limit
         }
+    }
+
+    private void aximilter(final InputStream in, final OutputStream out, final ByteArrayOutputStream seen) throws IOException {
+        final StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            seen.write(c);
+            if (c != '\n') {
+                line.append((char) c);
+                continue;
+            }
+            final String l = line.toString().replace("\r", "");
+            line.setLength(0);
+            if (l.equals("PING")) {
+                out.write((behaviour == Behaviour.AXIMILTER ? "PONG\r\n" : "ERROR:%20Unknown%20command\r\n").getBytes(StandardCharsets.US_ASCII));
+            } else if (l.startsWith("VERI: ")) {
+                out.write("ERROR:%20Could%20not%20open%20message%20file\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+        }
+        closedByClient.incrementAndGet();
+    }
+
+    /** Writes {@code head}, then random bytes or zeros until the client leaves; reads what it sends meanwhile. */
+    private void stream(final InputStream in, final OutputStream out, final ByteArrayOutputStream seen, final byte[] head,
+            final boolean random) throws IOException {
+        final byte[] buf = new byte[4096];
+        // Our probe speaks first; keep what it said, then flood it.
+        final int first = in.read(buf);
+        if (first > 0) {
+            seen.write(buf, 0, first);
+        }
+        out.write(head);
+        final byte[] chunk = new byte[4096];
+        final Random rnd = new Random(42);
+        try {
+            for (int i = 0; i < 4096; i++) {
+                if (random) {
+                    rnd.nextBytes(chunk);
+                }
+                out.write(chunk);
+                if (in.available() > 0) {
+                    final int n = in.read(buf);
+                    if (n > 0) {
+                        seen.write(buf, 0, n);
+                    }
+                }
+            }
+        } catch (final IOException e) {
+            // the client closed while we were still writing: what a bounded reader does
+            closedByClient.incrementAndGet();
+            return;
+        }
+        drain(in, seen);
     }
 
     private static void pause() {

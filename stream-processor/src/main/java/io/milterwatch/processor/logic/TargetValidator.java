@@ -26,7 +26,8 @@ public final class TargetValidator {
         }
         for (int i = 0; i < host.length(); i++) {
             final char c = host.charAt(i);
-            if (c < 0x21 || c > 0x7E || c == '%' || c == '/') {
+            // '/' is allowed: a CIDR range, which the probe worker expands up to its size limit.
+            if (c < 0x21 || c > 0x7E || c == '%') {
                 return "host of target '" + key + "' contains a forbidden character (code " + (int) c + ")";
             }
         }

@@ -1,0 +1,129 @@
+package io.milterwatch.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Non-blocking libmilter-like listeners on 127.0.0.1 for the benchmark: each answers the 17-byte
+ * OPTNEG with a version-6 reply and a macro symbol list, then waits for QUIT or the close. Anything
+ * that is not a 13-byte OPTNEG or QUIT (nmap's service probes, say) is answered by a close.
+ */
+final class LoopbackMilters implements AutoCloseable {
+
+    private static final byte[] REPLY = reply();
+
+    private final Selector selector;
+    private final List<ServerSocketChannel> servers = new ArrayList<>();
+    private final Thread thread;
+    private final AtomicLong handshakes = new AtomicLong();
+    private volatile boolean closing;
+
+    LoopbackMilters(final int count) throws IOException {
+        selector = Selector.open();
+        for (int i = 0; i < count; i++) {
+            final ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 4096);
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            servers.add(server);
+        }
+        thread = new Thread(this::loop, "bench-milters");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    List<Integer> ports() {
+        return servers.stream().map(s -> s.socket().getLocalPort()).toList();
+    }
+
+    long handshakes() {
+        return handshakes.get();
+    }
+
+    private static byte[] reply() {
+        final byte[] symbols = "j {daemon_name}\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        final ByteBuffer b = ByteBuffer.allocate(17 + 4 + symbols.length);
+        b.putInt(13 + 4 + symbols.length).put((byte) 'O').putInt(6).putInt(0x1F).putInt(0x1F007F).putInt(1).put(symbols);
+        return b.array();
+    }
+
+    private void loop() {
+        final ByteBuffer buf = ByteBuffer.allocateDirect(4096);
+        try {
+            while (!closing) {
+                selector.select(500);
+                final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    final SelectionKey key = it.next();
+                    it.remove();
+                    try {
+                        if (key.isAcceptable()) {
+                            SocketChannel ch;
+                            while ((ch = ((ServerSocketChannel) key.channel()).accept()) != null) {
+                                ch.configureBlocking(false);
+                                ch.register(selector, SelectionKey.OP_READ, new int[1]);
+                            }
+                        } else if (key.isReadable()) {
+                            read(key, buf);
+                        }
+                    } catch (final IOException e) {
+                        key.channel().close();
+                    }
+                }
+            }
+        } catch (final IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void read(final SelectionKey key, final ByteBuffer buf) throws IOException {
+        final SocketChannel ch = (SocketChannel) key.channel();
+        final int[] seen = (int[]) key.attachment();
+        buf.clear();
+        final int n = ch.read(buf);
+        if (n < 0) {
+            ch.close();
+            return;
+        }
+        buf.flip();
+        if (seen[0] == 0) {
+            if (n < 17 || buf.getInt(0) != 13 || buf.get(4) != 'O') {
+                ch.close();
+                return;
+            }
+            seen[0] = 17;
+            ch.write(ByteBuffer.wrap(REPLY));
+            handshakes.incrementAndGet();
+            if (n >= 22 && buf.get(21) == 'Q') {
+                ch.close();
+            }
+        } else if (buf.remaining() >= 5 && buf.get(4) == 'Q') {
+            ch.close();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closing = true;
+        selector.wakeup();
+        try {
+            thread.join(5000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (final SelectionKey key : selector.keys()) {
+            key.channel().close();
+        }
+        selector.close();
+    }
+}

@@ -1,0 +1,104 @@
+package io.milterwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.milterwatch.serde.RecordJson;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * FILTERED and CLOSED as a firewall makes them: a network namespace created by the test, its own
+ * loopback up, an nftables table in it that drops SYNs to one port and rejects another with ICMP
+ * administratively-prohibited; {@code milterwatch probe} runs inside that namespace. No address
+ * outside the namespace is touched; the namespace is deleted afterwards.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FilteredNamespaceIT {
+
+    private static final int DROPPED = 18_701;
+    private static final int PROHIBITED = 18_702;
+    private static final int NOTHING = 18_703;
+
+    private final String namespace = "mw-it-" + UUID.randomUUID().toString().substring(0, 8);
+    private boolean created;
+
+    @BeforeEach
+    void createNamespace() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root to create a network namespace and nftables rules (running as " + System.getProperty("user.name") + ")");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")),
+                "iproute2 ('ip') is not installed");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nft")), "nftables ('nft') is not installed");
+        final Result add = run(null, "ip", "netns", "add", namespace);
+        Assumptions.assumeTrue(add.code == 0, "cannot create a network namespace here: " + add.out);
+        created = true;
+        assertThat(run(null, "ip", "-n", namespace, "link", "set", "lo", "up").code).isZero();
+        final String rules = "table inet milterwatch_it {\n chain out {\n  type filter hook output priority 0; policy accept;\n"
+                + "  tcp dport " + DROPPED + " drop\n"
+                + "  tcp dport " + PROHIBITED + " reject with icmpx type admin-prohibited\n }\n}\n";
+        final Result nft = run(rules, "ip", "netns", "exec", namespace, "nft", "-f", "-");
+        assertThat(nft.code).as(nft.out).isZero();
+    }
+
+    @AfterEach
+    void deleteNamespace() throws Exception {
+        if (created) {
+            assertThat(run(null, "ip", "netns", "del", namespace).code).isZero();
+        }
+    }
+
+    @Test
+    void shouldReportFilteredForDroppedAndProhibitedPortsAndClosedForARefusedOneWhenAFirewallIsInTheWay() throws Exception {
+        // when: the probe command runs inside the namespace
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Result probe = run(null, "ip", "netns", "exec", namespace, java, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "probe", "--connect-timeout-ms", "1500", "--reply-timeout-ms", "500",
+                "127.0.0.1:" + DROPPED, "127.0.0.1:" + PROHIBITED, "127.0.0.1:" + NOTHING);
+        // then
+        assertThat(probe.code).as(probe.out).isZero();
+        final List<JsonNode> lines = new ArrayList<>();
+        for (final String line : probe.out.split("\n")) {
+            if (line.startsWith("{")) {
+                lines.add(RecordJson.mapper().readTree(line));
+            }
+        }
+        assertThat(lines).as(probe.out).hasSize(3);
+        assertThat(lines.get(0).get("outcome").asText()).isEqualTo("FILTERED");
+        assertThat(lines.get(0).get("error").asText()).contains("no answer to the connect within 1500 ms");
+        assertThat(lines.get(0).get("connectMs").isNull()).isTrue();
+        assertThat(lines.get(1).get("outcome").asText()).isEqualTo("FILTERED");
+        assertThat(lines.get(1).get("error").asText().toLowerCase(Locale.ROOT)).contains("no route to host");
+        assertThat(lines.get(2).get("outcome").asText()).isEqualTo("CLOSED");
+    }
+
+    private record Result(int code, String out) {
+    }
+
+    private static Result run(final String stdin, final String... command) throws IOException, InterruptedException {
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Result(-1, out + "\n(timed out)");
+        }
+        return new Result(p.exitValue(), out);
+    }
+}

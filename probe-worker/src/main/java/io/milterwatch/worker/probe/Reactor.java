@@ -1,0 +1,646 @@
+package io.milterwatch.worker.probe;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.milterwatch.schema.MilterHandshake;
+import io.milterwatch.schema.Outcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One selector thread that runs every probe of an engine as a state machine per connection: no
+ * thread per probe, no blocking call. Probes wait in per-address queues until the global in-flight
+ * limit, the per-address concurrency limit and the per-address rate allow them to start.
+ *
+ * <p>Deadlines: every connection has a connect deadline and every handshake stage a reply deadline.
+ * Both durations are fixed per engine, so deadlines are kept in two FIFO queues (in deadline order
+ * by construction) and checked in O(1) per loop; a timer whose session moved on is stale and skipped.
+ *
+ * <p>Memory: a session holds a read buffer that starts at 256 bytes and grows to at most
+ * {@code maxReplyBytes}; requests are shared read-only frames.
+ */
+final class Reactor implements Runnable, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
+    private static final int INITIAL_BUFFER = 256;
+    private static final byte[] OPTNEG_V6 = MilterProtocol.optnegV6();
+    private static final byte[] OPTNEG_V2 = MilterProtocol.optnegV2();
+    private static final byte[] PING = AxiMilterProtocol.ping();
+    private static final byte[] ENVELOPE = AxiMilterProtocol.envelope();
+    private static final byte[] QUIT = MilterProtocol.quit();
+
+    private final EngineConfig config;
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Session> submitted = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger openSockets = new AtomicInteger();
+    private final AtomicInteger peakOpenSockets = new AtomicInteger();
+    private final AtomicInteger peakHostActive = new AtomicInteger();
+    private volatile boolean closing;
+    private long lastSweepNanos;
+
+    private final Map<InetAddress, Host> hosts = new HashMap<>();
+    private final AtomicInteger trackedHosts = new AtomicInteger();
+    private final ArrayDeque<Host> ready = new ArrayDeque<>();
+    private final PriorityQueue<Host> sleeping = new PriorityQueue<>((a, b) -> Long.compare(a.wakeNanos, b.wakeNanos));
+    private final ArrayDeque<Timer> connectTimers = new ArrayDeque<>();
+    private final ArrayDeque<Timer> replyTimers = new ArrayDeque<>();
+    private final long connectNanos;
+    private final long replyNanos;
+    private final long rateIntervalNanos;
+
+    /** Per-address queue and limits. */
+    private static final class Host {
+        final InetAddress address;
+        final ArrayDeque<Session> waiting = new ArrayDeque<>();
+        int active;
+        long nextStartNanos;
+        long wakeNanos;
+        boolean listed;
+
+        Host(final InetAddress address) {
+            this.address = address;
+        }
+    }
+
+    private record Timer(Session session, int generation, long deadline) {
+    }
+
+    Reactor(final EngineConfig config, final String name) throws IOException {
+        this.config = config;
+        this.selector = Selector.open();
+        this.connectNanos = config.timeouts().connectMs() * 1_000_000L;
+        this.replyNanos = config.timeouts().replyMs() * 1_000_000L;
+        this.rateIntervalNanos = 1_000_000_000L / config.hostRatePerSecond();
+        this.thread = new Thread(this, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void submit(final Session session) {
+        queued.incrementAndGet();
+        submitted.add(session);
+        if (wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    int queued() {
+        return queued.get();
+    }
+
+    /** Most sockets this reactor held open at once since it started. */
+    int peakOpenSockets() {
+        return peakOpenSockets.get();
+    }
+
+    /** Most probes in flight at once against a single address since the reactor started. */
+    int peakHostActive() {
+        return peakHostActive.get();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!closing) {
+                final long now = System.nanoTime();
+                takeSubmitted();
+                dispatch(now);
+                final long wait = waitMillis(now);
+                wakeupPending.set(false);
+                if (!submitted.isEmpty()) {
+                    selector.selectNow();
+                } else if (wait == 0) {
+                    selector.selectNow();
+                } else {
+                    selector.select(wait);
+                }
+                final Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+                while (keys.hasNext()) {
+                    final SelectionKey key = keys.next();
+                    keys.remove();
+                    handle(key);
+                }
+                expire(System.nanoTime());
+                sweepIdleHosts(System.nanoTime());
+            }
+        } catch (final IOException | RuntimeException e) {
+            LOG.error("probe reactor '{}' failed; aborting its probes", thread.getName(), e);
+        } finally {
+            abortAll("probe engine closed before this probe finished");
+        }
+    }
+
+    private void takeSubmitted() {
+        Session s;
+        while ((s = submitted.poll()) != null) {
+            final InetAddress a = s.address.getAddress();
+            final Host h = hosts.computeIfAbsent(a, Host::new);
+            h.waiting.add(s);
+            if (!h.listed) {
+                h.listed = true;
+                ready.add(h);
+            }
+        }
+    }
+
+    /** Starts waiting probes while the limits allow, round-robin over addresses. */
+    private void dispatch(final long now) {
+        while (!sleeping.isEmpty() && sleeping.peek().wakeNanos <= now) {
+            ready.add(sleeping.poll());
+        }
+        int rounds = ready.size();
+        while (inFlight.get() < config.maxInFlight() && rounds-- > 0 && !ready.isEmpty()) {
+            final Host h = ready.poll();
+            if (h.waiting.isEmpty()) {
+                h.listed = false;
+                forgetIfIdle(h);
+                continue;
+            }
+            if (h.active >= config.hostConcurrency()) {
+                // Re-listed when one of its probes finishes.
+                h.listed = false;
+                continue;
+            }
+            if (!RateGate.open(h.nextStartNanos, now)) {
+                h.wakeNanos = h.nextStartNanos;
+                sleeping.add(h);
+                continue;
+            }
+            final Session s = h.waiting.poll();
+            queued.decrementAndGet();
+            h.active++;
+            peakHostActive.accumulateAndGet(h.active, Math::max);
+            h.nextStartNanos = RateGate.afterStart(h.nextStartNanos, now, rateIntervalNanos);
+            inFlight.incrementAndGet();
+            s.startNanos = System.nanoTime();
+            startAttempt(s, s.plan.get(0));
+            if (!h.waiting.isEmpty()) {
+                ready.add(h);
+                rounds++;
+            } else {
+                h.listed = false;
+            }
+        }
+    }
+
+    /**
+     * Once a second, drops the state of addresses with nothing waiting, nothing in flight and no
+     * rate debt left, so that scanning many addresses does not grow the map without bound.
+     */
+    private void sweepIdleHosts(final long now) {
+        if (now - lastSweepNanos < 1_000_000_000L) {
+            return;
+        }
+        lastSweepNanos = now;
+        hosts.values().removeIf(h -> h.active == 0 && h.waiting.isEmpty() && !h.listed && h.nextStartNanos <= now);
+        trackedHosts.set(hosts.size());
+    }
+
+    /** Addresses the reactor keeps limit state for, as of its last sweep. */
+    int trackedHosts() {
+        return trackedHosts.get();
+    }
+
+    private void forgetIfIdle(final Host h) {
+        if (h.active == 0 && h.waiting.isEmpty() && h.nextStartNanos <= System.nanoTime()) {
+            hosts.remove(h.address);
+        }
+    }
+
+    private long waitMillis(final long now) {
+        long next = Long.MAX_VALUE;
+        if (!connectTimers.isEmpty()) {
+            next = Math.min(next, connectTimers.peek().deadline);
+        }
+        if (!replyTimers.isEmpty()) {
+            next = Math.min(next, replyTimers.peek().deadline);
+        }
+        if (!sleeping.isEmpty()) {
+            next = Math.min(next, sleeping.peek().wakeNanos);
+        }
+        if (!ready.isEmpty() && inFlight.get() < config.maxInFlight()) {
+            return 0;
+        }
+        if (next == Long.MAX_VALUE) {
+            return 1000;
+        }
+        return Math.max(1, (next - now + 999_999) / 1_000_000L);
+    }
+
+    // --- one connection per handshake -------------------------------------------------------
+
+    private void startAttempt(final Session s, final Handshake handshake) {
+        s.current = handshake;
+        s.tried.add(handshake);
+        s.envelopeSent = false;
+        s.resetBuffer();
+        s.generation++;
+        s.stage = Session.Stage.CONNECTING;
+        s.attemptStartNanos = System.nanoTime();
+        s.request = switch (handshake) {
+            case MILTER_V6 -> OPTNEG_V6;
+            case MILTER_V2 -> OPTNEG_V2;
+            case AXIMILTER -> PING;
+        };
+        final boolean done;
+        try {
+            // A socket of the address's own family: an IPv4 target gets no dual-stack socket.
+            final SocketChannel ch = SocketChannel.open(s.address.getAddress() instanceof Inet4Address
+                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+            peakOpenSockets.accumulateAndGet(openSockets.incrementAndGet(), Math::max);
+            s.channel = ch;
+            ch.configureBlocking(false);
+            // On loopback and near hosts the handshake is often done by the time connect() returns;
+            // finishConnect() then saves a trip through the selector.
+            done = ch.connect(s.address) || ch.finishConnect();
+            if (!done) {
+                s.key = ch.register(selector, SelectionKey.OP_CONNECT, s);
+                connectTimers.add(new Timer(s, s.generation, s.attemptStartNanos + connectNanos));
+            }
+        } catch (final IOException e) {
+            connectFailed(s, e);
+            return;
+        }
+        if (!done) {
+            return;
+        }
+        try {
+            connected(s);
+        } catch (final IOException e) {
+            ioFailedAfterConnect(s, e);
+        }
+    }
+
+    private void connected(final Session s) throws IOException {
+        final long now = System.nanoTime();
+        s.connectedNanos = now;
+        if (!s.anyConnected) {
+            s.anyConnected = true;
+            s.connectMs = (now - s.startNanos) / 1_000_000L;
+        }
+        s.out = ByteBuffer.wrap(s.request);
+        s.stage = Session.Stage.WRITING;
+        s.generation++;
+        replyTimers.add(new Timer(s, s.generation, now + replyNanos));
+        write(s);
+    }
+
+    private void write(final Session s) throws IOException {
+        s.bytesSent += s.channel.write(s.out);
+        if (s.out.hasRemaining()) {
+            interest(s, SelectionKey.OP_WRITE);
+        } else {
+            s.stage = Session.Stage.READING;
+            interest(s, SelectionKey.OP_READ);
+        }
+    }
+
+    private void interest(final Session s, final int ops) throws IOException {
+        if (s.key == null) {
+            s.key = s.channel.register(selector, ops, s);
+        } else {
+            s.key.interestOps(ops);
+        }
+    }
+
+    private void handle(final SelectionKey key) {
+        final Session s = (Session) key.attachment();
+        if (s.stage == Session.Stage.DONE || s.key != key) {
+            return;
+        }
+        try {
+            if (key.isConnectable()) {
+                try {
+                    s.channel.finishConnect();
+                } catch (final IOException e) {
+                    connectFailed(s, e);
+                    return;
+                }
+                connected(s);
+            } else if (key.isWritable()) {
+                write(s);
+            } else if (key.isReadable()) {
+                read(s);
+            }
+        } catch (final CancelledKeyException e) {
+            // closed meanwhile
+        } catch (final IOException e) {
+            ioFailedAfterConnect(s, e);
+        }
+    }
+
+    private void read(final Session s) throws IOException {
+        if (s.inLen == s.in.length) {
+            final int cap = config.maxReplyBytes();
+            if (s.in.length >= cap) {
+                attemptEnded(s, End.TOO_LONG);
+                return;
+            }
+            s.in = java.util.Arrays.copyOf(s.in, Math.min(cap, Math.max(INITIAL_BUFFER, s.in.length * 2)));
+        }
+        final int n = s.channel.read(ByteBuffer.wrap(s.in, s.inLen, s.in.length - s.inLen));
+        if (n < 0) {
+            attemptEnded(s, s.inLen == 0 ? End.CLOSED_EMPTY : End.CLOSED_PARTIAL);
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        if (s.firstByteMs == null) {
+            s.firstByteMs = (System.nanoTime() - s.connectedNanos) / 1_000_000L;
+        }
+        s.bytesRead += n;
+        s.inLen += n;
+        judge(s);
+    }
+
+    private void judge(final Session s) {
+        if (s.current == Handshake.AXIMILTER) {
+            judgeAxiMilter(s);
+            return;
+        }
+        // An echo server echoes the v6 offer and is never silent to it, so the v2 retry needs no echo check; and a
+        // v2 milter may well answer exactly the v2 masks it was offered.
+        final MilterReply.Verdict v = MilterReply.judge(s.in, s.inLen, s.current == Handshake.MILTER_V2 ? null : s.request);
+        if (v instanceof MilterReply.Milter m) {
+            try {
+                s.bytesSent += s.channel.write(ByteBuffer.wrap(QUIT));
+            } catch (final IOException e) {
+                // the milter may already have closed; the verdict stands
+            }
+            final MilterHandshake handshake = MilterHandshake.newBuilder()
+                    .setVersion(m.version()).setActions(m.actions()).setProtocol(m.protocol()).setSymbols(m.symbols())
+                    .setOfferedVersion(s.current == Handshake.MILTER_V2 ? 2 : 6).setReplyLength(m.frameLength()).build();
+            final ProductHint hint = ProductHint.of(m, s.address.getPort());
+            finish(s, Outcome.MILTER, handshake, hint.product(), hint.reason(), null, null, null);
+        } else if (v instanceof MilterReply.NotMilter not) {
+            final AxiMilterProtocol.Line line = AxiMilterProtocol.firstLine(s.in, s.inLen);
+            if (not.kind() == null && line instanceof AxiMilterProtocol.NeedMore && !s.tried.contains(Handshake.AXIMILTER)) {
+                return; // printable so far: wait for the end of the line (bounded by the reply deadline)
+            }
+            if (not.kind() == null && line instanceof AxiMilterProtocol.Text && !s.tried.contains(Handshake.AXIMILTER)) {
+                // A text line to a binary offer: a line protocol, maybe AXIMilter. Ask it in its own words.
+                s.notes.add(s.current + ": answered a text line");
+                nextAttempt(s, Handshake.AXIMILTER);
+                return;
+            }
+            finish(s, Outcome.OTHER_SERVICE, null, not.kind(), not.kind() == null ? null : "first bytes of the reply", not.banner(),
+                    not.reason(), null);
+        } else if (s.inLen >= config.maxReplyBytes()) {
+            attemptEnded(s, End.TOO_LONG);
+        }
+    }
+
+    private void judgeAxiMilter(final Session s) {
+        final String banner = MilterReply.recogniseBanner(s.in, s.inLen);
+        if (banner != null) {
+            finish(s, Outcome.OTHER_SERVICE, null, banner, "first bytes of the reply", MilterReply.escape(s.in, s.inLen),
+                    "reply looks like " + banner, null);
+            return;
+        }
+        final AxiMilterProtocol.Line line = AxiMilterProtocol.firstLine(s.in, s.inLen);
+        if (line instanceof AxiMilterProtocol.Text t) {
+            final String escaped = MilterReply.escape(t.line().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), t.line().length());
+            if (!s.envelopeSent && AxiMilterProtocol.isPong(t.line())) {
+                finish(s, Outcome.AXIMILTER, null, "AXIGEN AXIMilter", axiReason("answered PONG to PING", s), null, null, escaped);
+            } else if (s.envelopeSent && AxiMilterProtocol.isEnvelopeError(t.line())) {
+                finish(s, Outcome.AXIMILTER, null, "AXIGEN AXIMilter",
+                        axiReason("answered the envelope with a non-existent VERI path by '"
+                                + AxiMilterProtocol.urlDecode(t.line().strip()) + "'", s), null, null, escaped);
+            } else if (!s.envelopeSent) {
+                // Another line to PING: a line protocol. The envelope of Tenable 30105 tells AXIMilter apart.
+                s.notes.add("AXIMILTER: PING answered '" + escaped + "'");
+                s.envelopeSent = true;
+                s.resetBuffer();
+                s.generation++;
+                s.out = ByteBuffer.wrap(ENVELOPE);
+                s.stage = Session.Stage.WRITING;
+                replyTimers.add(new Timer(s, s.generation, System.nanoTime() + replyNanos));
+                try {
+                    write(s);
+                } catch (final IOException e) {
+                    ioFailedAfterConnect(s, e);
+                }
+            } else {
+                finish(s, Outcome.OTHER_SERVICE, null, null, null, escaped,
+                        "a line protocol that answered neither PONG to PING nor AXIMilter's error to the envelope", null);
+            }
+        } else if (line instanceof AxiMilterProtocol.Binary b) {
+            if (!s.triedMilter()) {
+                s.notes.add("AXIMILTER: binary reply (" + b.reason() + ")");
+                nextAttempt(s, Handshake.MILTER_V6);
+            } else {
+                finish(s, Outcome.OTHER_SERVICE, null, null, null, MilterReply.escape(s.in, s.inLen),
+                        "binary reply to PING that is not a milter either (" + b.reason() + ")", null);
+            }
+        } else if (s.inLen >= config.maxReplyBytes()) {
+            attemptEnded(s, End.TOO_LONG);
+        }
+    }
+
+    private static String axiReason(final String how, final Session s) {
+        return how + " (AXIMilter's text protocol" + (s.address.getPort() == 1981 ? " on its default port 1981" : "") + ")";
+    }
+
+    /** How a handshake stage ended when it ended without a verdict of its own. */
+    private enum End { SILENT, CLOSED_EMPTY, RESET_EMPTY, CLOSED_PARTIAL, SILENT_PARTIAL, RESET_PARTIAL, TOO_LONG }
+
+    private void attemptEnded(final Session s, final End end) {
+        switch (end) {
+            case SILENT, CLOSED_EMPTY, RESET_EMPTY -> {
+                s.notes.add(s.current + (s.envelopeSent ? " (envelope)" : "") + ": " + switch (end) {
+                    case SILENT -> "silent for " + config.timeouts().replyMs() + " ms";
+                    case CLOSED_EMPTY -> "closed without a byte";
+                    default -> "reset without a byte";
+                });
+                final Handshake next = s.current == Handshake.MILTER_V6 && !s.tried.contains(Handshake.MILTER_V2)
+                        ? Handshake.MILTER_V2 : s.nextUntried();
+                if (s.envelopeSent || next == null) {
+                    if (s.envelopeSent) {
+                        // PING got a line, the envelope got nothing: a line protocol, not AXIMilter.
+                        finish(s, Outcome.OTHER_SERVICE, null, null, null, null, "answered PING with a line but not the envelope; "
+                                + String.join("; ", s.notes), null);
+                    } else {
+                        finish(s, Outcome.OPEN_SILENT, null, null, null, null,
+                                "accepted connections but answered no handshake: " + String.join("; ", s.notes), null);
+                    }
+                } else {
+                    nextAttempt(s, next);
+                }
+            }
+            case CLOSED_PARTIAL, SILENT_PARTIAL, RESET_PARTIAL -> finish(s, Outcome.OTHER_SERVICE, null, null, null,
+                    MilterReply.escape(s.in, s.inLen), "incomplete reply to " + s.current + ": " + s.inLen + " bytes, then "
+                            + (end == End.CLOSED_PARTIAL ? "the peer closed" : end == End.RESET_PARTIAL ? "a reset"
+                                    : "silence until the " + config.timeouts().replyMs() + " ms reply timeout"), null);
+            case TOO_LONG -> finish(s, Outcome.OTHER_SERVICE, null, null, null, MilterReply.escape(s.in, s.inLen),
+                    "reply to " + s.current + " exceeded " + config.maxReplyBytes() + " bytes (worker.reply.max.bytes) without a verdict",
+                    null);
+            default -> throw new IllegalStateException(end.name());
+        }
+    }
+
+    private void nextAttempt(final Session s, final Handshake next) {
+        closeChannel(s);
+        startAttempt(s, next);
+    }
+
+    private void connectFailed(final Session s, final IOException e) {
+        final boolean first = !s.anyConnected;
+        final String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (!first) {
+            // The port answered an earlier connection silently and now refuses or times out.
+            s.notes.add(s.current + ": the new connection failed (" + msg + ")");
+            finish(s, Outcome.OPEN_SILENT, null, null, null, null, "accepted a connection but answered no handshake: "
+                    + String.join("; ", s.notes), null);
+        } else if (e instanceof ConnectException) {
+            finish(s, Outcome.CLOSED, null, null, null, null, "connection refused (RST or ICMP port unreachable)", null);
+        } else if (e instanceof NoRouteToHostException) {
+            finish(s, Outcome.FILTERED, null, null, null, null, "no route to host: an ICMP host unreachable or administratively prohibited"
+                    + " answer, or no route on this worker (" + msg + ")", null);
+        } else if (msg.contains("Too many open files")) {
+            finish(s, Outcome.ERROR, null, null, null, null, "local resource exhaustion: too many open files; raise the worker's"
+                    + " 'ulimit -n' or lower worker.concurrency", null);
+        } else if (e instanceof SocketException && msg.contains("unreachable")) {
+            finish(s, Outcome.FILTERED, null, null, null, null, "unreachable: " + msg, null);
+        } else {
+            finish(s, Outcome.ERROR, null, null, null, null, "local error opening a connection to " + s.address + ": " + msg, null);
+        }
+    }
+
+    private void ioFailedAfterConnect(final Session s, final IOException e) {
+        LOG.debug("{} {}: {}", s.address, s.current, e.toString());
+        attemptEnded(s, s.inLen == 0 ? End.RESET_EMPTY : End.RESET_PARTIAL);
+    }
+
+    private void expire(final long now) {
+        while (!connectTimers.isEmpty() && connectTimers.peek().deadline <= now) {
+            final Timer t = connectTimers.poll();
+            final Session s = t.session;
+            if (s.generation == t.generation && s.stage == Session.Stage.CONNECTING) {
+                if (!s.anyConnected) {
+                    finish(s, Outcome.FILTERED, null, null, null, null, "no answer to the connect within "
+                            + config.timeouts().connectMs() + " ms (worker.connect.timeout.ms): dropped by a firewall or no host", null);
+                } else {
+                    connectFailed(s, new IOException("connect timed out"));
+                }
+            }
+        }
+        while (!replyTimers.isEmpty() && replyTimers.peek().deadline <= now) {
+            final Timer t = replyTimers.poll();
+            final Session s = t.session;
+            if (s.generation == t.generation && (s.stage == Session.Stage.READING || s.stage == Session.Stage.WRITING)) {
+                attemptEnded(s, s.inLen == 0 ? End.SILENT : End.SILENT_PARTIAL);
+            }
+        }
+    }
+
+    private void finish(final Session s, final Outcome outcome, final MilterHandshake milter, final String product,
+            final String productReason, final String banner, final String detail, final String aximilterReply) {
+        if (s.stage == Session.Stage.DONE) {
+            return;
+        }
+        closeChannel(s);
+        s.stage = Session.Stage.DONE;
+        s.in = null;
+        inFlight.decrementAndGet();
+        final Host h = hosts.get(s.address.getAddress());
+        if (h != null) {
+            h.active--;
+            if (!h.waiting.isEmpty() && !h.listed) {
+                h.listed = true;
+                ready.add(h);
+            } else {
+                forgetIfIdle(h);
+            }
+        }
+        final ProbeOutcome o = new ProbeOutcome(outcome, milter, product, productReason, banner, detail, s.connectMs,
+                s.firstByteMs, s.elapsedMs(), s.tried, aximilterReply, s.bytesSent, s.bytesRead);
+        try {
+            s.callback.accept(o);
+        } catch (final RuntimeException e) {
+            LOG.error("probe result callback for {} failed", s.address, e);
+        }
+    }
+
+    private void closeChannel(final Session s) {
+        final SocketChannel ch = s.channel;
+        s.channel = null;
+        s.key = null;
+        s.out = null;
+        if (ch != null) {
+            openSockets.decrementAndGet();
+            try {
+                ch.close();
+            } catch (final IOException e) {
+                LOG.debug("closing {}: {}", s.address, e.toString());
+            }
+        }
+    }
+
+    private void abortAll(final String reason) {
+        for (final SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof Session s) {
+                finish(s, Outcome.ERROR, null, null, null, null, reason, null);
+            }
+        }
+        for (final Timer t : connectTimers) {
+            finish(t.session, Outcome.ERROR, null, null, null, null, reason, null);
+        }
+        for (final Timer t : replyTimers) {
+            finish(t.session, Outcome.ERROR, null, null, null, null, reason, null);
+        }
+        takeSubmitted();
+        final java.util.List<Session> waiting = new java.util.ArrayList<>();
+        for (final Host h : hosts.values()) {
+            waiting.addAll(h.waiting);
+            h.waiting.clear();
+        }
+        for (final Session s : waiting) {
+            inFlight.incrementAndGet();
+            finish(s, Outcome.ERROR, null, null, null, null, reason, null);
+        }
+        try {
+            selector.close();
+        } catch (final IOException e) {
+            LOG.debug("closing selector: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        selector.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,404 @@
+package io.milterwatch.worker.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.milterwatch.schema.Outcome;
+import io.milterwatch.schema.ProbeReason;
+import io.milterwatch.schema.ProbeRequest;
+import io.milterwatch.schema.ProbeResult;
+import io.milterwatch.schema.Zone;
+import io.milterwatch.worker.emulator.MilterEmulator;
+import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
+import io.milterwatch.worker.emulator.WellFormed;
+import io.milterwatch.worker.scope.Scope;
+import io.milterwatch.worker.target.Cidr;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The non-blocking engine against real listeners on loopback. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProbeEngineTest {
+
+    private static final ProbeTimeouts TIMEOUTS = new ProbeTimeouts(1000, 700);
+    private final List<ProbeEngine> engines = new ArrayList<>();
+
+    private ProbeEngine engine(final EngineConfig config) {
+        final ProbeEngine e = new ProbeEngine(config, "test", Zone.INTERNAL);
+        engines.add(e);
+        return e;
+    }
+
+    private ProbeEngine engine() {
+        return engine(EngineConfig.defaults(TIMEOUTS));
+    }
+
+    @AfterEach
+    void closeEngines() {
+        engines.forEach(ProbeEngine::close);
+    }
+
+    private static ProbeOutcome probe(final ProbeEngine engine, final MilterEmulator e) {
+        return engine.probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), e.port())).join();
+    }
+
+    private static void assertOnlyWellFormedFrames(final MilterEmulator e) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.received().size() == e.accepted());
+        for (final byte[] sent : e.received()) {
+            assertThat(WellFormed.problem(sent)).as(Arrays.toString(sent)).isNull();
+        }
+    }
+
+    private static ProbeRequest request(final String host, final List<Integer> ports) {
+        return ProbeRequest.newBuilder().setRequestId("r").setTargetId(host).setHost(host).setPorts(ports)
+                .setReason(ProbeReason.MANUAL).setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(0).setDeadlineMs(0).build();
+    }
+
+    @Test
+    void shouldReportMilterAndSendOnlyOfferAndQuitWhenLibmilterAnswersV6() throws IOException {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            // when
+            final ProbeOutcome o = probe(engine(), e);
+            // then
+            assertThat(o.outcome()).isEqualTo(Outcome.MILTER);
+            assertThat(o.milter().getVersion()).isEqualTo(6);
+            assertThat(o.milter().getOfferedVersion()).isEqualTo(6);
+            assertThat(o.milter().getSymbols()).containsEntry("1", "j {daemon_name} {auth_type}").containsEntry("5", "{rcpt_addr}");
+            assertThat(o.product()).isEqualTo("libmilter-based milter");
+            assertThat(o.connectMs()).isNotNull();
+            assertThat(o.firstByteMs()).isNotNull();
+            assertThat(o.handshakes()).containsExactly(Handshake.MILTER_V6);
+            assertThat(o.bytesSent()).isEqualTo(22);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !e.received().isEmpty());
+            final byte[] sent = e.received().get(0);
+            assertThat(Arrays.copyOf(sent, 17)).containsExactly(0, 0, 0, 0x0d, 0x4f, 0, 0, 0, 6, 0, 0, 1, (byte) 0xff, 0, 0x1f,
+                    (byte) 0xff, (byte) 0xff);
+            assertThat(Arrays.copyOfRange(sent, 17, sent.length)).containsExactly(0, 0, 0, 1, 0x51);
+        }
+    }
+
+    @Test
+    void shouldNameRspamdAndGoMilterWhenTheirRepliesCarryTheirMarks() throws IOException {
+        try (MilterEmulator rspamd = MilterEmulator.start(Behaviour.RSPAMD);
+             MilterEmulator go = MilterEmulator.start(Behaviour.GO_V2)) {
+            final ProbeEngine engine = engine();
+            final ProbeOutcome r = probe(engine, rspamd);
+            assertThat(r.outcome()).isEqualTo(Outcome.MILTER);
+            assertThat(r.product()).isEqualTo("rspamd");
+            assertThat(r.productReason()).startsWith("heuristic");
+            final ProbeOutcome g = probe(engine, go);
+            assertThat(g.outcome()).isEqualTo(Outcome.MILTER);
+            assertThat(g.milter().getVersion()).isEqualTo(2);
+            assertThat(g.product()).contains("non-libmilter");
+            assertThat(g.handshakes()).containsExactly(Handshake.MILTER_V6);
+        }
+    }
+
+    @Test
+    void shouldAssembleTheReplyWhenItIsSplitOverSeveralWrites() throws IOException {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.SPLIT_WRITES)) {
+            assertThat(probe(engine(), e).outcome()).isEqualTo(Outcome.MILTER);
+        }
+    }
+
+    @Test
+    void shouldRetryWithVersion2OnlyWhenTheV6OfferMetSilence() throws IOException {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.V2_ONLY)) {
+            final ProbeOutcome o = probe(engine(), e);
+            assertThat(o.outcome()).as(o.toString()).isEqualTo(Outcome.MILTER);
+            assertThat(o.milter().getOfferedVersion()).isEqualTo(2);
+            assertThat(o.handshakes()).containsExactly(Handshake.MILTER_V6, Handshake.MILTER_V2);
+            assertOnlyWellFormedFrames(e);
+        }
+    }
+
+    @Test
+    void shouldReportOtherServiceWithEscapedBannerWhenSmtpOrAnEchoAnswers() throws IOException {
+        try (MilterEmulator smtp = MilterEmulator.start(Behaviour.SMTP);
+             MilterEmulator echo = MilterEmulator.start(Behaviour.ECHO)) {
+            final ProbeEngine engine = engine();
+            final ProbeOutcome s = probe(engine, smtp);
+            assertThat(s.outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+            assertThat(s.product()).isEqualTo("SMTP");
+            assertThat(s.banner()).startsWith("220 mx.example.test ESMTP\\r\\n");
+            final ProbeOutcome o = probe(engine, echo);
+            assertThat(o.outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+            assertThat(o.detail()).contains("echoed");
+        }
+    }
+
+    @Test
+    void shouldReportOpenSilentOnlyAfterBothProtocolsWereTriedWhenThePortSaysNothing() throws IOException {
+        try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
+            final ProbeOutcome o = probe(engine(), silent);
+            assertThat(o.outcome()).isEqualTo(Outcome.OPEN_SILENT);
+            assertThat(o.handshakes()).containsExactly(Handshake.MILTER_V6, Handshake.MILTER_V2, Handshake.AXIMILTER);
+            assertThat(o.detail()).contains("MILTER_V6: silent", "MILTER_V2: silent", "AXIMILTER: silent");
+            assertThat(silent.accepted()).isEqualTo(3);
+            assertOnlyWellFormedFrames(silent);
+            assertThat(silent.closedByClient()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldReportOpenSilentWhenThePortClosesEveryConnectionAtOnce() throws IOException {
+        try (MilterEmulator closing = MilterEmulator.start(Behaviour.CLOSE_AT_ONCE)) {
+            final ProbeOutcome o = probe(engine(), closing);
+            assertThat(o.outcome()).isEqualTo(Outcome.OPEN_SILENT);
+            assertThat(o.handshakes()).hasSize(3);
+        }
+    }
+
+    @Test
+    void shouldReportClosedWhenNothingListens() throws IOException {
+        final int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        final ProbeOutcome o = engine().probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).join();
+        assertThat(o.outcome()).isEqualTo(Outcome.CLOSED);
+        assertThat(o.detail()).contains("refused");
+        assertThat(o.connectMs()).isNull();
+    }
+
+    @Test
+    void shouldDetectAximilterWithPingAloneWhenItsPortGoesAximilterFirst() throws IOException {
+        try (MilterEmulator axi = MilterEmulator.start(Behaviour.AXIMILTER)) {
+            // given: the emulator's port is an AXIMilter port
+            final EngineConfig d = EngineConfig.defaults(TIMEOUTS);
+            final ProbeEngine engine = engine(new EngineConfig(d.timeouts(), 100, 10, 100, 8192, Set.of(axi.port()), d.defaultPorts(),
+                    16, d.scope()));
+            // when
+            final ProbeOutcome o = probe(engine, axi);
+            // then
+            assertThat(o.outcome()).isEqualTo(Outcome.AXIMILTER);
+            assertThat(o.product()).isEqualTo("AXIGEN AXIMilter");
+            assertThat(o.productReason()).contains("PONG");
+            assertThat(o.aximilterReply()).isEqualTo("PONG");
+            assertThat(o.handshakes()).containsExactly(Handshake.AXIMILTER);
+            await().atMost(Duration.ofSeconds(5)).until(() -> axi.received().size() == 1);
+            assertThat(new String(axi.received().get(0), StandardCharsets.US_ASCII)).isEqualTo("PING\r\n");
+        }
+    }
+
+    @Test
+    void shouldDetectAximilterAfterTheMilterOffersWhenItListensOnAnotherPort() throws IOException {
+        try (MilterEmulator axi = MilterEmulator.start(Behaviour.AXIMILTER)) {
+            final ProbeOutcome o = probe(engine(), axi);
+            assertThat(o.outcome()).isEqualTo(Outcome.AXIMILTER);
+            assertThat(o.handshakes()).containsExactly(Handshake.MILTER_V6, Handshake.MILTER_V2, Handshake.AXIMILTER);
+            assertOnlyWellFormedFrames(axi);
+        }
+    }
+
+    @Test
+    void shouldDetectAximilterByTheEnvelopeErrorWhenItDoesNotKnowPing() throws IOException {
+        try (MilterEmulator axi = MilterEmulator.start(Behaviour.AXIMILTER_NO_PING)) {
+            final EngineConfig d = EngineConfig.defaults(TIMEOUTS);
+            final ProbeEngine engine = engine(new EngineConfig(d.timeouts(), 100, 10, 100, 8192, Set.of(axi.port()), d.defaultPorts(),
+                    16, d.scope()));
+            final ProbeOutcome o = probe(engine, axi);
+            assertThat(o.outcome()).isEqualTo(Outcome.AXIMILTER);
+            assertThat(o.productReason()).contains("ERROR: Could not open message file");
+            await().atMost(Duration.ofSeconds(5)).until(() -> axi.received().size() == 1);
+            final String sent = new String(axi.received().get(0), StandardCharsets.US_ASCII);
+            assertThat(sent).startsWith("PING\r\nFROM: <>\r\n").contains("\r\nVERI: /nonexistent/").doesNotContain("%");
+            assertOnlyWellFormedFrames(axi);
+        }
+    }
+
+    @Test
+    void shouldRefuseWithoutConnectingWhenTheAddressIsOutOfScope() throws IOException {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            // given: only 10.0.0.0/8 is in scope
+            final ProbeEngine engine = engine(EngineConfig.defaults(TIMEOUTS).withScope(Scope.parse("10.0.0.0/8", "none")));
+            // when
+            final ProbeOutcome direct = probe(engine, e);
+            final List<ProbeResult> mapped = engine.probe(request("::ffff:127.0.0.1", List.of(e.port()))).join();
+            final List<ProbeResult> named = engine.probe(request("localhost", List.of(e.port()))).join();
+            // then
+            assertThat(direct.outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(direct.detail()).contains("out of scope", "127.0.0.1");
+            assertThat(mapped).singleElement().satisfies(r -> {
+                assertThat(r.getOutcome()).isEqualTo(Outcome.ERROR);
+                assertThat(r.getError()).contains("out of scope");
+            });
+            assertThat(named).isNotEmpty().allSatisfy(r -> assertThat(r.getOutcome()).isEqualTo(Outcome.ERROR));
+            assertThat(e.accepted()).isZero();
+        }
+    }
+
+    @Test
+    void shouldRefuseMetadataAndLinkLocalAddressesWhenTheAllowListCoversEverything() {
+        // given: the default allow-list (everything)
+        final ProbeEngine engine = engine();
+        // when: no packet leaves, the scope refuses before any connect
+        final List<ProbeResult> v4 = engine.probe(request("169.254.169.254", List.of(80))).join();
+        final List<ProbeResult> v6 = engine.probe(request("fd00:ec2::254", List.of(80))).join();
+        final List<ProbeResult> range = engine.probe(request("169.254.0.0/30", List.of(80))).join();
+        // then
+        assertThat(v4).singleElement().satisfies(r -> assertThat(r.getError()).contains("cloud metadata"));
+        assertThat(v6).singleElement().satisfies(r -> assertThat(r.getError()).contains("cloud metadata"));
+        assertThat(range).singleElement().satisfies(r -> {
+            assertThat(r.getOutcome()).isEqualTo(Outcome.ERROR);
+            assertThat(r.getError()).contains("169.254.0.0/16");
+        });
+    }
+
+    @Test
+    void shouldProbeEveryAddressOfACidrAndOfANameWhenTheTargetIsARange() throws IOException {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            final ProbeEngine engine = engine();
+            // when: a /30 of loopback has two hosts; only 127.0.0.1 listens
+            final List<ProbeResult> range = engine.probe(request("127.0.0.0/30", List.of(e.port()))).join();
+            final List<ProbeResult> bracketed = engine.probe(request("[::1]", List.of(e.port()))).join();
+            // then
+            assertThat(range).extracting(ProbeResult::getIp).containsExactly("127.0.0.1", "127.0.0.2");
+            assertThat(range.get(0).getOutcome()).isEqualTo(Outcome.MILTER);
+            assertThat(range.get(1).getOutcome()).isEqualTo(Outcome.CLOSED);
+            assertThat(bracketed).singleElement().satisfies(r -> {
+                assertThat(r.getIp()).isEqualTo("::1");
+                assertThat(r.getOutcome()).isIn(Outcome.CLOSED, Outcome.ERROR);
+            });
+        }
+    }
+
+    @Test
+    void shouldProbeEveryResolvedAddressWhenTheTargetIsADnsName() throws Exception {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            // given: what the resolver says of localhost (127.0.0.1, and ::1 where /etc/hosts lists it)
+            final List<String> expected = Arrays.stream(InetAddress.getAllByName("localhost"))
+                    .map(io.milterwatch.kafka.Endpoints::canonical).toList();
+            // when
+            final List<ProbeResult> r = engine().probe(request("localhost", List.of(e.port()))).join();
+            // then: one result per address; the listener on 127.0.0.1 is a milter
+            assertThat(r).extracting(ProbeResult::getIp).containsExactlyElementsOf(expected);
+            assertThat(r).filteredOn(x -> x.getIp().equals("127.0.0.1")).singleElement()
+                    .satisfies(x -> assertThat(x.getOutcome()).isEqualTo(Outcome.MILTER));
+            assertThat(r).allSatisfy(x -> assertThat(x.getHost()).isEqualTo("localhost"));
+        }
+    }
+
+    @Test
+    void shouldReportAnErrorNamingTheHostWhenTheNameDoesNotResolve() {
+        final List<ProbeResult> r = engine().probe(request("no-such-host.invalid", List.of(8891, 1981))).join();
+        assertThat(r).hasSize(2).allSatisfy(x -> {
+            assertThat(x.getOutcome()).isEqualTo(Outcome.ERROR);
+            assertThat(x.getError()).contains("cannot resolve host 'no-such-host.invalid'");
+        });
+    }
+
+    @Test
+    void shouldDetectAMilterOverIpv6WhenTheTargetIsAnIpv6LiteralOrRange() throws IOException {
+        final InetAddress v6 = Cidr.literal("::1");
+        final MilterEmulator e;
+        try {
+            e = MilterEmulator.start(Behaviour.LIBMILTER_V6, v6);
+        } catch (final IOException noIpv6) {
+            Assumptions.assumeTrue(false, "no IPv6 loopback (::1) on this machine: " + noIpv6.getMessage());
+            return;
+        }
+        try (e) {
+            final ProbeEngine engine = engine();
+            final List<ProbeResult> literal = engine.probe(request("::1", List.of(e.port()))).join();
+            final List<ProbeResult> range = engine.probe(request("::1/128", List.of(e.port()))).join();
+            assertThat(literal).singleElement().satisfies(r -> {
+                assertThat(r.getIp()).isEqualTo("::1");
+                assertThat(r.getOutcome()).isEqualTo(Outcome.MILTER);
+            });
+            assertThat(range).singleElement().satisfies(r -> assertThat(r.getOutcome()).isEqualTo(Outcome.MILTER));
+            assertOnlyWellFormedFrames(e);
+        }
+    }
+
+    @Test
+    void shouldRefuseARangeLargerThanTheLimitWithAClearReason() {
+        final List<ProbeResult> r = engine().probe(request("10.0.0.0/8", List.of(8891, 1981))).join();
+        assertThat(r).hasSize(2).allSatisfy(x -> {
+            assertThat(x.getOutcome()).isEqualTo(Outcome.ERROR);
+            assertThat(x.getError()).contains("16777216 addresses", "worker.cidr.max.addresses=4096");
+        });
+    }
+
+    @Test
+    void shouldReportBadTargetWhenTheHostIsMalformed() {
+        final List<ProbeResult> r = engine().probe(request("mx..example", List.of(8891))).join();
+        assertThat(r).singleElement().satisfies(x -> assertThat(x.getError()).startsWith("bad target:").contains("mx..example"));
+    }
+
+    @Test
+    void shouldKeepPerHostConcurrencyWithinItsLimitWhenManyProbesTargetOneAddress() throws IOException {
+        try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
+            // given: at most 3 probes at once per address
+            final ProbeEngine engine = engine(EngineConfig.defaults(new ProbeTimeouts(1000, 200)).withLimits(1000, 3, 10_000));
+            // when
+            final List<CompletableFuture<ProbeOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                all.add(engine.probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.port())));
+            }
+            // then
+            assertThat(all).allSatisfy(f -> assertThat(f.join().outcome()).isEqualTo(Outcome.OPEN_SILENT));
+            assertThat(silent.accepted()).isEqualTo(36);
+            assertThat(engine.peakHostActive()).isEqualTo(3);
+            assertThat(engine.peakOpenSockets()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldKeepGlobalInFlightWithinItsLimitWhenMoreProbesArrive() throws IOException {
+        try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
+            final ProbeEngine engine = engine(EngineConfig.defaults(new ProbeTimeouts(1000, 200)).withLimits(2, 100, 10_000));
+            final List<CompletableFuture<ProbeOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                all.add(engine.probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.port())));
+            }
+            assertThat(all).allSatisfy(f -> assertThat(f.join().outcome()).isEqualTo(Outcome.OPEN_SILENT));
+            assertThat(engine.peakOpenSockets()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldForgetPerAddressStateWhenTheAddressesAreIdleAgain() throws IOException {
+        // given: one start per second per address, so three ports of one address leave rate debt behind
+        final int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        final ProbeEngine engine = engine(EngineConfig.defaults(TIMEOUTS).withLimits(100, 10, 1));
+        // when
+        final CompletableFuture<List<ProbeResult>> running = engine.probe(request("127.0.0.0/29", List.of(closed, closed, closed)));
+        // then: the six addresses are tracked while their probes wait for the rate...
+        await().atMost(Duration.ofSeconds(20)).until(() -> engine.trackedAddresses() == 6);
+        final List<ProbeResult> r = running.join();
+        // ...every probe ran, and their state is dropped once the debt is paid
+        assertThat(r).hasSize(18).allSatisfy(x -> assertThat(x.getOutcome()).isEqualTo(Outcome.CLOSED));
+        await().atMost(Duration.ofSeconds(20)).until(() -> engine.trackedAddresses() == 0);
+    }
+
+    @Test
+    void shouldFinishEveryProbeWithAnErrorWhenTheEngineClosesMidway() throws IOException {
+        try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
+            final ProbeEngine engine = new ProbeEngine(EngineConfig.defaults(new ProbeTimeouts(1000, 30_000)), "t", Zone.INTERNAL);
+            final CompletableFuture<ProbeOutcome> f = engine.probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.port()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> silent.accepted() == 1);
+            engine.close();
+            assertThat(f.join().outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(f.join().detail()).contains("closed");
+        }
+    }
+}
