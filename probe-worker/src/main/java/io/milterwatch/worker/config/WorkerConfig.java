@@ -1,5 +1,6 @@
 package io.milterwatch.worker.config;
 
+import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +56,24 @@ public record WorkerConfig(
                         : new HashSet<>(s.ports(WorkerSettings.AXIMILTER_PORTS.name())),
                 s.ports(WorkerSettings.DEFAULT_PORTS.name()),
                 s.intIn(WorkerSettings.CIDR_MAX_ADDRESSES.name(), 1, 1 << 20),
-                scope(s));
+                scope(s),
+                sourceAddress(s));
+    }
+
+    private static InetAddress sourceAddress(final Settings s) {
+        final String text = s.stringOrNull(WorkerSettings.SOURCE_ADDRESS.name());
+        if (text == null) {
+            return null;
+        }
+        // An address literal only: a name here would mean a DNS lookup at start-up and an ambiguous source.
+        if (!text.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+            throw new ConfigException(WorkerSettings.SOURCE_ADDRESS.name(), "'" + text + "' is not an IP address literal");
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (final java.net.UnknownHostException e) {
+            throw new ConfigException(WorkerSettings.SOURCE_ADDRESS.name(), "'" + text + "' is not an IP address literal");
+        }
     }
 
     private static Scope scope(final Settings s) {

@@ -35,10 +35,13 @@ public final class WorkerSettings {
             "Allow-list of CIDRs and domains; every resolved address must lie in an allowed CIDR, names in an allowed domain when any is given");
     public static final Setting SCOPE_UNSAFE_ALLOW = new Setting("worker.scope.unsafe.allow", "none",
             "CIDRs inside link-local and cloud-metadata ranges (169.254.0.0/16, fe80::/10, fd00:ec2::254, ...) to probe anyway");
+    public static final Setting SOURCE_ADDRESS = new Setting("worker.source.address", "",
+            "Local address probes are sent from (an IP literal; empty: the system's choice). Lets two vantages on one host "
+                    + "reach a target from different sources");
     public static final Setting MAX_POLL_RECORDS = new Setting("worker.max.poll.records", "100",
             "Probe requests taken per poll; their results are acknowledged before the offsets are committed");
 
-    public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, HOST_CONCURRENCY,
+    public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, SOURCE_ADDRESS, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, HOST_CONCURRENCY,
             HOST_RATE, REPLY_MAX_BYTES, DEFAULT_PORTS, AXIMILTER_PORTS, CIDR_MAX_ADDRESSES, SCOPE_ALLOW, SCOPE_UNSAFE_ALLOW,
             MAX_POLL_RECORDS);
 

@@ -1,5 +1,6 @@
 package io.milterwatch.worker.probe;
 
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;
 
@@ -18,6 +19,7 @@ import io.milterwatch.worker.scope.Scope;
  * @param defaultPorts          ports probed when a request names none
  * @param cidrMaxAddresses      largest CIDR range one request may expand to
  * @param scope                 which targets may be probed
+ * @param sourceAddress         local address every probe connection is bound to, or null for the system's choice
  */
 public record EngineConfig(
         ProbeTimeouts timeouts,
@@ -28,7 +30,16 @@ public record EngineConfig(
         Set<Integer> aximilterFirstPorts,
         List<Integer> defaultPorts,
         int cidrMaxAddresses,
-        Scope scope) {
+        Scope scope,
+        InetAddress sourceAddress) {
+
+    /** Without a source address: the system chooses. */
+    public EngineConfig(final ProbeTimeouts timeouts, final int maxInFlight, final int hostConcurrency, final int hostRatePerSecond,
+            final int maxReplyBytes, final Set<Integer> aximilterFirstPorts, final List<Integer> defaultPorts, final int cidrMaxAddresses,
+            final Scope scope) {
+        this(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts, defaultPorts, cidrMaxAddresses,
+                scope, null);
+    }
 
     public EngineConfig {
         if (maxInFlight < 1 || hostConcurrency < 1 || hostRatePerSecond < 1 || cidrMaxAddresses < 1) {
@@ -49,16 +60,16 @@ public record EngineConfig(
 
     public EngineConfig withLimits(final int inFlight, final int perHost, final int perHostRate) {
         return new EngineConfig(timeouts, inFlight, perHost, perHostRate, maxReplyBytes, aximilterFirstPorts, defaultPorts,
-                cidrMaxAddresses, scope);
+                cidrMaxAddresses, scope, sourceAddress);
     }
 
     public EngineConfig withScope(final Scope newScope) {
         return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts,
-                defaultPorts, cidrMaxAddresses, newScope);
+                defaultPorts, cidrMaxAddresses, newScope, sourceAddress);
     }
 
     public EngineConfig withMaxReplyBytes(final int bytes) {
         return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, bytes, aximilterFirstPorts, defaultPorts,
-                cidrMaxAddresses, scope);
+                cidrMaxAddresses, scope, sourceAddress);
     }
 }

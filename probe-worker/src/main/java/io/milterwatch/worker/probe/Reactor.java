@@ -3,6 +3,7 @@ package io.milterwatch.worker.probe;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
@@ -277,6 +278,10 @@ final class Reactor implements Runnable, AutoCloseable {
             peakOpenSockets.accumulateAndGet(openSockets.incrementAndGet(), Math::max);
             s.channel = ch;
             ch.configureBlocking(false);
+            final InetAddress source = config.sourceAddress();
+            if (source != null && source.getClass() == s.address.getAddress().getClass()) {
+                ch.bind(new InetSocketAddress(source, 0));
+            }
             // On loopback and near hosts the handshake is often done by the time connect() returns;
             // finishConnect() then saves a trip through the selector.
             done = ch.connect(s.address) || ch.finishConnect();
