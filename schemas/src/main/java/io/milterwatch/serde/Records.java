@@ -7,6 +7,7 @@ import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ExposureState;
 import io.milterwatch.schema.FirewallAction;
 import io.milterwatch.schema.FirewallEvent;
+import io.milterwatch.schema.FirewallWindow;
 import io.milterwatch.schema.MilterHandshake;
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.ProbeReason;
@@ -22,7 +23,7 @@ public final class Records {
 
     /** Every generated class; Avro is told to trust exactly these when it decodes. */
     static final List<Class<?>> GENERATED = List.of(Alert.class, Exposure.class, ExposureState.class, FirewallAction.class,
-            FirewallEvent.class, MilterHandshake.class, Outcome.class, ProbeReason.class, ProbeRequest.class,
+            FirewallEvent.class, FirewallWindow.class, MilterHandshake.class, Outcome.class, ProbeReason.class, ProbeRequest.class,
             ProbeResult.class, Severity.class, Target.class, VantageObservation.class, Zone.class);
 
     public static final AvroSerde<Target> TARGET = AvroSerde.of(Target.class);

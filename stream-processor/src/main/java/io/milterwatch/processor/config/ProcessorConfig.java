@@ -57,7 +57,8 @@ public record ProcessorConfig(
                 new CorrelationPolicy(
                         Duration.ofMillis(s.longIn(ProcessorSettings.FIREWALL_GRACE_MS.name(), 0, 86_400_000)),
                         Duration.ofMillis(s.longIn(ProcessorSettings.STALE_AFTER_MS.name(), 1000, 30L * 86_400_000)),
-                        Duration.ofMillis(s.longIn(ProcessorSettings.REPROBE_MIN_INTERVAL_MS.name(), 0, 86_400_000))),
+                        Duration.ofMillis(s.longIn(ProcessorSettings.REPROBE_MIN_INTERVAL_MS.name(), 0, 86_400_000)),
+                        Duration.ofMillis(s.longIn(ProcessorSettings.FIREWALL_WINDOW_MS.name(), 1000, 86_400_000))),
                 Duration.ofMillis(s.longIn(ProcessorSettings.STALE_CHECK_MS.name(), 10, 3_600_000)),
                 host,
                 port,

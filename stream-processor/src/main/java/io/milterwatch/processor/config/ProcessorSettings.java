@@ -34,6 +34,8 @@ public final class ProcessorSettings {
             "CIDRs whose firewall sources count as INTERNAL; every other source is EXTERNAL");
     public static final Setting FIREWALL_GRACE_MS = new Setting("processor.firewall.grace.ms", "30000",
             "Firewall events older than the newest for the same ip:port by more than this are late: counted, not acted on");
+    public static final Setting FIREWALL_WINDOW_MS = new Setting("processor.firewall.window.ms", "60000",
+            "Size of the tumbling event-time windows firewall counts are kept in per ip:port");
     public static final Setting REPROBE_MIN_INTERVAL_MS = new Setting("processor.firewall.reprobe.min.interval.ms", "10000",
             "At most one FIREWALL_EVIDENCE re-probe per ip:port per this interval");
     public static final Setting STALE_AFTER_MS = new Setting("processor.stale.after.ms", "1800000",
@@ -47,7 +49,7 @@ public final class ProcessorSettings {
 
     public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, REQUEST_DEADLINE_MS,
             COMMIT_INTERVAL_MS, THREADS, FIREWALL_ZONE, FIREWALL_PREFIX_ACTIONS, FIREWALL_VPC_FORMAT, FIREWALL_MAX_LINE_CHARS,
-            INTERNAL_NETWORKS, FIREWALL_GRACE_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, HTTP_HOST, HTTP_PORT,
+            INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, HTTP_HOST, HTTP_PORT,
             HTTP_ADVERTISED);
 
     public static List<Setting> all() {

@@ -12,6 +12,7 @@ import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ExposureState;
 import io.milterwatch.schema.FirewallAction;
 import io.milterwatch.schema.FirewallEvent;
+import io.milterwatch.schema.FirewallWindow;
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Severity;
@@ -148,6 +149,8 @@ public final class ExposureStateMachine {
                 b.setRecentFirewallLines(appendBounded(previous.getRecentFirewallLines(), event.getLine()));
             }
         }
+        b.setFirewallWindows(count(previous.getFirewallWindows(), t, fromAllowed, allowedTraffic, blockedTraffic, policy,
+                Math.max(t, previous.getLastFirewallEventMs())));
         b.setLastFirewallEventMs(Math.max(t, previous.getLastFirewallEventMs()));
         b.setLastSeenMs(Math.max(t, previous.getLastSeenMs()));
         if (fromAllowed || !allowedTraffic) {
@@ -245,6 +248,46 @@ public final class ExposureStateMachine {
 
     private static boolean alertable(final Exposure state) {
         return state != Exposure.UNKNOWN && state != Exposure.NOT_EXPOSED;
+    }
+
+    /**
+     * Adds the event to its tumbling window. Windows close for good once the newest event time is
+     * past their end plus the grace period (the late check above refuses anything older); closed
+     * windows are kept as history up to {@link CorrelationPolicy#WINDOWS_KEPT}.
+     */
+    private static List<FirewallWindow> count(final List<FirewallWindow> windows, final long t, final boolean fromAllowed,
+            final boolean allowedTraffic, final boolean blockedTraffic, final CorrelationPolicy policy, final long newest) {
+        if (!allowedTraffic && !blockedTraffic) {
+            return windows;
+        }
+        final long size = policy.window().toMillis();
+        final long start = Math.floorDiv(t, size) * size;
+        final List<FirewallWindow> out = new ArrayList<>(windows.size() + 1);
+        boolean counted = false;
+        for (final FirewallWindow w : windows) {
+            if (w.getStartMs() == start) {
+                out.add(add(FirewallWindow.newBuilder(w), fromAllowed, allowedTraffic).build());
+                counted = true;
+            } else {
+                out.add(w);
+            }
+        }
+        if (!counted) {
+            out.add(add(FirewallWindow.newBuilder().setStartMs(start).setSizeMs(size), fromAllowed, allowedTraffic).build());
+            out.sort(java.util.Comparator.comparingLong(FirewallWindow::getStartMs));
+        }
+        while (out.size() > CorrelationPolicy.WINDOWS_KEPT) {
+            out.remove(0);
+        }
+        return out;
+    }
+
+    private static FirewallWindow.Builder add(final FirewallWindow.Builder w, final boolean fromAllowed, final boolean allowed) {
+        if (fromAllowed) {
+            return allowed ? w.setAllowedFromAllowed(w.getAllowedFromAllowed() + 1) : w.setBlockedFromAllowed(w.getBlockedFromAllowed() + 1);
+        }
+        return allowed ? w.setAllowedFromDisallowed(w.getAllowedFromDisallowed() + 1)
+                : w.setBlockedFromDisallowed(w.getBlockedFromDisallowed() + 1);
     }
 
     private static List<String> appendBounded(final List<String> lines, final String line) {

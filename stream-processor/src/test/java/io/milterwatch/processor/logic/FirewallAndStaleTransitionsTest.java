@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 class FirewallAndStaleTransitionsTest {
 
-    private static final CorrelationPolicy POLICY = new CorrelationPolicy(Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofSeconds(10));
+    private static final CorrelationPolicy POLICY = new CorrelationPolicy(Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
     private static final String OUTSIDE = "203.0.113.7";
     private ExposureState state;
 
@@ -89,6 +90,37 @@ class FirewallAndStaleTransitionsTest {
         assertThat(d.reprobe()).isFalse();
         assertThat(d.state().getLateFirewallEvents()).isEqualTo(1);
         assertThat(d.state().getState()).isEqualTo(Exposure.REMEDIATED);
+    }
+
+    @Test
+    void shouldCountEventsInTheirEventTimeWindowsIncludingLateOnesWithinGrace() {
+        // given: windows of 60 s; the state was remediated at t = 10 s
+        remediated();
+        // when: two blocked lines in the window [60 s, 120 s), one in [120 s, 180 s), then one that is
+        // 25 s late (back in the first window, within the 30 s grace), then one 40 s late (beyond it)
+        line(OUTSIDE, EXTERNAL, DROP, 61_000);
+        line(OUTSIDE, EXTERNAL, DROP, 119_000);
+        line(OUTSIDE, EXTERNAL, DROP, 121_000);
+        line("10.1.2.3", INTERNAL, ALLOW, 121_500);
+        line(OUTSIDE, EXTERNAL, DROP, 96_500);
+        final Decision d = line(OUTSIDE, EXTERNAL, DROP, 81_000);
+        // then
+        assertThat(d.state().getFirewallWindows()).extracting(w -> w.getStartMs()).containsExactly(60_000L, 120_000L);
+        assertThat(d.state().getFirewallWindows().get(0).getBlockedFromDisallowed()).isEqualTo(3);
+        assertThat(d.state().getFirewallWindows().get(1).getBlockedFromDisallowed()).isEqualTo(1);
+        assertThat(d.state().getFirewallWindows().get(1).getAllowedFromAllowed()).isEqualTo(1);
+        assertThat(d.state().getLateFirewallEvents()).isEqualTo(1);
+        assertThat(d.state().getBlockedFromDisallowed()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldKeepOnlyTheMostRecentWindows() {
+        remediated();
+        for (int i = 0; i < 15; i++) {
+            line(OUTSIDE, EXTERNAL, DROP, 60_000L * (i + 1));
+        }
+        assertThat(state.getFirewallWindows()).hasSize(CorrelationPolicy.WINDOWS_KEPT);
+        assertThat(state.getFirewallWindows().get(CorrelationPolicy.WINDOWS_KEPT - 1).getStartMs()).isEqualTo(60_000L * 15);
     }
 
     @Test
