@@ -74,7 +74,7 @@ public final class StreamsApp implements AutoCloseable {
             feed.start();
             try {
                 query = new QueryServer(streams, alertFeed, config.httpHost(), config.httpPort(),
-                        HostInfo.buildFromEndpoint(config.httpAdvertised()));
+                        HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken());
             } catch (final java.net.BindException e) {
                 close();
                 throw new ConfigException(ProcessorSettings.HTTP_PORT.name(), config.httpHost() + ":" + config.httpPort()

@@ -14,7 +14,7 @@ import io.milterwatch.processor.logic.CorrelationPolicy;
 import io.milterwatch.processor.logic.NetworkClassifier;
 import io.milterwatch.processor.firewall.FirewallParserConfig;
 
-/** The stream processor's configuration, validated once at start-up. */
+/** The stream processor's configuration, validated once at start-up. {@link #toString()} hides the API token. */
 public record ProcessorConfig(
         String bootstrapServers,
         Topics topics,
@@ -30,9 +30,16 @@ public record ProcessorConfig(
         String httpHost,
         int httpPort,
         String httpAdvertised,
+        String httpToken,
         Map<String, Object> kafkaOverrides,
         FirewallParserConfig firewall) {
 
+
+    @Override
+    public String toString() {
+        return "ProcessorConfig[" + applicationId + " at " + bootstrapServers + ", http " + httpHost + ":" + httpPort
+                + (httpToken == null ? "" : " (token set)") + "]";
+    }
 
     public static ProcessorConfig from(final Settings s) {
         final NetworkClassifier classifier;
@@ -63,6 +70,7 @@ public record ProcessorConfig(
                 host,
                 port,
                 advertised == null ? host + ":" + port : advertised,
+                s.stringOrNull(ProcessorSettings.HTTP_TOKEN.name()),
                 s.kafkaOverrides(),
                 firewall(s));
     }
@@ -98,13 +106,14 @@ public record ProcessorConfig(
     public static ProcessorConfig defaults(final Topics topics, final Path stateDir) {
         return new ProcessorConfig("localhost:9092", topics, "milterwatch-processor", stateDir, Duration.ofSeconds(1),
                 Duration.ofMinutes(10), 100, 1, NetworkClassifier.of(NetworkClassifier.DEFAULT_INTERNAL), CorrelationPolicy.defaults(),
-                Duration.ofSeconds(10), "127.0.0.1", 0, "127.0.0.1:0", Map.of(), FirewallParserConfig.defaults());
+                Duration.ofSeconds(10), "127.0.0.1", 0, "127.0.0.1:0", null, Map.of(),
+                FirewallParserConfig.defaults());
     }
 
     /** The same settings against another cluster and application id (tests and benchmarks). */
     public ProcessorConfig withConnection(final String bootstrap, final String appId) {
         return new ProcessorConfig(bootstrap, topics, appId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, classifier,
-                policy, staleCheck, httpHost, httpPort, httpAdvertised, kafkaOverrides, firewall);
+                policy, staleCheck, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall);
     }
 
     public static ProcessorConfig defaults(final Topics topics) {

@@ -44,13 +44,15 @@ public final class ProcessorSettings {
     public static final Setting HTTP_HOST = new Setting("processor.http.host", "127.0.0.1",
             "Address the query API binds to (loopback by default)");
     public static final Setting HTTP_PORT = new Setting("processor.http.port", "8470", "Port of the query API; 0 disables it");
+    public static final Setting HTTP_TOKEN = new Setting("processor.http.token", "",
+            "When set, the query API requires 'Authorization: Bearer TOKEN' on every request (never logged)");
     public static final Setting HTTP_ADVERTISED = new Setting("processor.http.advertised", "",
             "host:port other instances use to reach this one's query API (default: http.host:http.port)");
 
     public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, REQUEST_DEADLINE_MS,
             COMMIT_INTERVAL_MS, THREADS, FIREWALL_ZONE, FIREWALL_PREFIX_ACTIONS, FIREWALL_VPC_FORMAT, FIREWALL_MAX_LINE_CHARS,
             INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, HTTP_HOST, HTTP_PORT,
-            HTTP_ADVERTISED);
+            HTTP_TOKEN, HTTP_ADVERTISED);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

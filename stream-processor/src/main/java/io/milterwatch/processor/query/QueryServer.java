@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/alerts?limit=N}: recent alerts, newest last;</li>
  *   <li>{@code GET /api/transitions}: a server-sent-events stream, one {@code transition} event per alert.</li>
  * </ul>
- * Instances find each other through Kafka Streams metadata ({@code application.server}).
+ * Instances find each other through Kafka Streams metadata ({@code application.server}). A token
+ * ({@code processor.http.token}) can be required of every client.
  */
 public final class QueryServer implements AutoCloseable {
 
@@ -66,9 +67,35 @@ public final class QueryServer implements AutoCloseable {
     private final ExecutorService pool;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile boolean closed;
+    private final String token;
 
-    public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised)
-            throws IOException {
+    /**
+     * With a token configured, every request must carry {@code Authorization: Bearer TOKEN}
+     * (compared in constant time); instances pass it on when they ask each other.
+     */
+    private static final class BearerToken extends com.sun.net.httpserver.Authenticator {
+        private final byte[] expected;
+
+        BearerToken(final String token) {
+            this.expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public Result authenticate(final HttpExchange ex) {
+            if (expected == null) {
+                return new Success(new com.sun.net.httpserver.HttpPrincipal("anonymous", "milterwatch"));
+            }
+            final String given = ex.getRequestHeaders().getFirst("Authorization");
+            if (given != null && java.security.MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+                return new Success(new com.sun.net.httpserver.HttpPrincipal("token", "milterwatch"));
+            }
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"milterwatch\"");
+            return new Failure(401);
+        }
+    }
+
+    public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
+            final String token) throws IOException {
         this.streams = streams;
         this.alerts = alerts;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -79,9 +106,11 @@ public final class QueryServer implements AutoCloseable {
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
         server.setExecutor(pool);
-        server.createContext("/api/state", this::state);
-        server.createContext("/api/alerts", this::alerts);
-        server.createContext("/api/transitions", this::transitions);
+        this.token = token == null || token.isEmpty() ? null : token;
+        final BearerToken auth = new BearerToken(this.token);
+        server.createContext("/api/state", this::state).setAuthenticator(auth);
+        server.createContext("/api/alerts", this::alerts).setAuthenticator(auth);
+        server.createContext("/api/transitions", this::transitions).setAuthenticator(auth);
         server.createContext("/", ex -> send(ex, 404, error("no such endpoint; try /api/state, /api/alerts, /api/transitions")));
     }
 
@@ -198,8 +227,7 @@ public final class QueryServer implements AutoCloseable {
 
     private void forward(final HttpExchange ex, final HostInfo host, final String pathAndQuery) throws IOException {
         try {
-            final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            final HttpResponse<byte[]> r = http.send(request(host, pathAndQuery), HttpResponse.BodyHandlers.ofByteArray());
             ex.getResponseHeaders().set("Content-Type", "application/json");
             ex.sendResponseHeaders(r.statusCode(), r.body().length);
             try (OutputStream out = ex.getResponseBody()) {
@@ -215,8 +243,7 @@ public final class QueryServer implements AutoCloseable {
 
     private JsonNode fetch(final HostInfo host, final String pathAndQuery) throws IOException {
         try {
-            final HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            final HttpResponse<InputStream> r = http.send(request(host, pathAndQuery), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = r.body()) {
                 return RecordJson.mapper().readTree(in);
             }
@@ -224,6 +251,15 @@ public final class QueryServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    private HttpRequest request(final HostInfo host, final String pathAndQuery) {
+        final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery))
+                .timeout(Duration.ofSeconds(5)).GET();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b.build();
     }
 
     private static Map<String, String> query(final HttpExchange ex) {

@@ -48,11 +48,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The query API across two instances of the stream processor sharing the partitions of one application. */
+/** The query API, token required, across two instances of the stream processor sharing the partitions of one application. */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class QueryApiIT {
 
+    private static final String TOKEN = "query-t0ken";
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -98,6 +99,16 @@ class QueryApiIT {
                 }
             }
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(portB, "/api/alerts?limit=10").size()).isEqualTo(6));
+            // and: without the token, or with a wrong one, nothing is answered
+            for (final String auth : new String[] {null, "Bearer wrong"}) {
+                final HttpRequest.Builder unauthorised = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + portA + "/api/state")).GET();
+                if (auth != null) {
+                    unauthorised.header("Authorization", auth);
+                }
+                final HttpResponse<String> refused = http.send(unauthorised.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).isEqualTo(401);
+                assertThat(refused.body()).doesNotContain("192.0.2.");
+            }
             // and: bad input names what was wrong
             final HttpResponse<String> bad = raw(portA, "/api/alerts?limit=lots");
             assertThat(bad.statusCode()).isEqualTo(400);
@@ -108,7 +119,7 @@ class QueryApiIT {
 
             // when: a client follows the transitions and a seventh endpoint is exposed
             final HttpResponse<InputStream> sse = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + portA + "/api/transitions"))
-                    .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                    .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(sse.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
             final java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
             final CompletableFuture<String> event = CompletableFuture.supplyAsync(() -> firstTransition(sse.body(), subscribed));
@@ -149,8 +160,8 @@ class QueryApiIT {
     }
 
     private HttpResponse<String> raw(final int port, final String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static ProbeResult result(final String ip) {
@@ -163,7 +174,8 @@ class QueryApiIT {
     private static ProcessorConfig config(final KafkaCluster cluster, final String prefix, final Path dir, final int port) {
         return ProcessorConfig.from(Settings.load(ProcessorSettings.all(), null, Map.of(), Map.of(
                 "bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "processor.application.id", prefix + "-app",
-                "processor.state.dir", dir.toString(), "processor.http.port", Integer.toString(port)), java.util.Set.of()));
+                "processor.state.dir", dir.toString(), "processor.http.port", Integer.toString(port), "processor.http.token", TOKEN),
+                java.util.Set.of()));
     }
 
     private static int freePort() throws Exception {
