@@ -17,7 +17,7 @@ import io.milterwatch.kafka.Endpoints;
 import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Zone;
-import io.milterwatch.worker.target.Cidr;
+import io.milterwatch.net.Cidr;
 import io.milterwatch.worker.target.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

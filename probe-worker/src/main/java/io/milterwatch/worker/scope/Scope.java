@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.milterwatch.kafka.Endpoints;
-import io.milterwatch.worker.target.Cidr;
+import io.milterwatch.net.Cidr;
 
 /**
  * Which addresses and names a worker may probe. A target is in scope when its name (if it has one)

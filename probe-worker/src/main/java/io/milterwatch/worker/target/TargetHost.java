@@ -3,6 +3,8 @@ package io.milterwatch.worker.target;
 import java.net.InetAddress;
 import java.util.Locale;
 
+import io.milterwatch.net.Cidr;
+
 /**
  * The host part of a probe request, classified without any lookup: a CIDR range, an address
  * literal (IPv4, IPv6 with or without brackets), or a DNS name to resolve (every A and AAAA).

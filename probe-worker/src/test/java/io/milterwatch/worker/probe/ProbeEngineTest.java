@@ -25,7 +25,7 @@ import io.milterwatch.worker.emulator.MilterEmulator;
 import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
 import io.milterwatch.worker.emulator.WellFormed;
 import io.milterwatch.worker.scope.Scope;
-import io.milterwatch.worker.target.Cidr;
+import io.milterwatch.net.Cidr;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

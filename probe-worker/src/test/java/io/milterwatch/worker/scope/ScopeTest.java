@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-import io.milterwatch.worker.target.Cidr;
+import io.milterwatch.net.Cidr;
 import org.junit.jupiter.api.Test;
 
 class ScopeTest {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.math.BigInteger;
 import java.net.InetAddress;
 
+import io.milterwatch.net.Cidr;
+
 import org.junit.jupiter.api.Test;
 
 class TargetHostTest {

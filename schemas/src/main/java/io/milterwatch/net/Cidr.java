@@ -1,4 +1,4 @@
-package io.milterwatch.worker.target;
+package io.milterwatch.net;
 
 import java.math.BigInteger;
 import java.net.Inet4Address;
