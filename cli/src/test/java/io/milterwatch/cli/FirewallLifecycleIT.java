@@ -186,6 +186,7 @@ class FirewallLifecycleIT {
             while (running.get()) {
                 final int n = in.read(buf);
                 if (n <= 0) {
+                    // following a file that ulogd appends to: nothing to wait on but time (like tail -f)
                     TimeUnit.MILLISECONDS.sleep(50);
                     continue;
                 }

@@ -310,8 +310,8 @@ class ProbeEngineTest {
         try {
             e = MilterEmulator.start(Behaviour.LIBMILTER_V6, v6);
         } catch (final IOException noIpv6) {
-            Assumptions.assumeTrue(false, "no IPv6 loopback (::1) on this machine: " + noIpv6.getMessage());
-            return;
+            // skipped with the reason, not failed: a machine without ::1 cannot run this
+            throw Assumptions.<RuntimeException>abort("no IPv6 loopback (::1) on this machine: " + noIpv6.getMessage());
         }
         try (e) {
             final ProbeEngine engine = engine();
