@@ -17,6 +17,17 @@ public final class Dlq {
     public static final String SOURCE_TOPIC = "milterwatch.dlq.source.topic";
     public static final String SOURCE_PARTITION = "milterwatch.dlq.source.partition";
     public static final String SOURCE_OFFSET = "milterwatch.dlq.source.offset";
+    /** Present when the value (or key) was cut: the original length in bytes. */
+    public static final String ORIGINAL_VALUE_BYTES = "milterwatch.dlq.original.value.bytes";
+    public static final String ORIGINAL_KEY_BYTES = "milterwatch.dlq.original.key.bytes";
+
+    /**
+     * Dead letters are kept under the default record size limits (1 MiB per record, producer and
+     * broker), so that writing one can never fail: an oversized bad record must not become a
+     * poison pill for the stage that refused it. Longer values and keys are cut, and say so.
+     */
+    public static final int MAX_VALUE_BYTES = 512 * 1024;
+    public static final int MAX_KEY_BYTES = 16 * 1024;
 
     /** Header values are bounded so that a hostile record cannot make its DLQ copy larger. */
     private static final int MAX_REASON_CHARS = 2000;
@@ -37,7 +48,18 @@ public final class Dlq {
 
     public static ProducerRecord<byte[], byte[]> record(final String dlqTopic, final String stage, final String reason,
             final String sourceTopic, final int partition, final long offset, final byte[] key, final byte[] value) {
-        return new ProducerRecord<>(dlqTopic, null, null, key, value, headers(stage, reason, sourceTopic, partition, offset));
+        final Headers headers = headers(stage, reason, sourceTopic, partition, offset);
+        return new ProducerRecord<>(dlqTopic, null, null, bounded(key, MAX_KEY_BYTES, ORIGINAL_KEY_BYTES, headers),
+                bounded(value, MAX_VALUE_BYTES, ORIGINAL_VALUE_BYTES, headers), headers);
+    }
+
+    /** {@code bytes} cut to {@code max}, noting the original length in {@code header} when cut. */
+    public static byte[] bounded(final byte[] bytes, final int max, final String header, final Headers headers) {
+        if (bytes == null || bytes.length <= max) {
+            return bytes;
+        }
+        headers.add(header, utf8(Integer.toString(bytes.length)));
+        return java.util.Arrays.copyOf(bytes, max);
     }
 
     public static String header(final Headers headers, final String name) {

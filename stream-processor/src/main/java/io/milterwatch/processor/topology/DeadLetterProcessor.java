@@ -38,9 +38,10 @@ final class DeadLetterProcessor<K, V> implements Processor<K, V, byte[], byte[]>
     public void process(final Record<K, V> record) {
         final RecordMetadata source = context.recordMetadata().orElse(null);
         final String topic = source == null ? "unknown" : source.topic();
-        final byte[] key = keys.serialize(topic, record.key());
-        final byte[] value = values.serialize(topic, record.value());
-        context.forward(new Record<>(key, value, record.timestamp(), Dlq.headers(stage, reason.apply(record.key(), record.value()), topic,
-                source == null ? -1 : source.partition(), source == null ? -1 : source.offset())));
+        final org.apache.kafka.common.header.Headers headers = Dlq.headers(stage, reason.apply(record.key(), record.value()), topic,
+                source == null ? -1 : source.partition(), source == null ? -1 : source.offset());
+        final byte[] key = Dlq.bounded(keys.serialize(topic, record.key()), Dlq.MAX_KEY_BYTES, Dlq.ORIGINAL_KEY_BYTES, headers);
+        final byte[] value = Dlq.bounded(values.serialize(topic, record.value()), Dlq.MAX_VALUE_BYTES, Dlq.ORIGINAL_VALUE_BYTES, headers);
+        context.forward(new Record<>(key, value, record.timestamp(), headers));
     }
 }
