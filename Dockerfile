@@ -2,7 +2,7 @@
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY . .
-RUN ./mvnw -B -q -DskipTests install
+RUN ./mvnw -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre
 COPY --from=build /src/cli/target/milterwatch.jar /opt/milterwatch/milterwatch.jar
