@@ -16,6 +16,13 @@ final class ContainerCluster implements KafkaClusterExtension.ClosableCluster {
     }
 
     static boolean dockerAvailable() {
+        // Without a socket or a DOCKER_HOST there is nothing to ask; Testcontainers' own search
+        // would spend tens of seconds per test JVM trying every strategy first.
+        if (System.getenv("DOCKER_HOST") == null && !java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/docker.sock"))
+                && System.getProperty("user.home") != null
+                && !java.nio.file.Files.exists(java.nio.file.Path.of(System.getProperty("user.home"), ".testcontainers.properties"))) {
+            return false;
+        }
         try {
             return DockerClientFactory.instance().isDockerAvailable();
         } catch (final RuntimeException | LinkageError e) {
