@@ -49,6 +49,9 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
     private final WorkerConfig config;
     private final AtomicBoolean closed = new AtomicBoolean(false);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch closeSignal = new CountDownLatch(1);
+    private static final long MAX_BACKOFF_MS = 60_000;
+    private int failedBatches;
     private final AtomicLong probed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -77,7 +80,11 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
                     throw e;
                 }
                 if (!records.isEmpty()) {
-                    handleBatch(c, records, engine, publisher);
+                    if (handleBatch(c, records, engine, publisher)) {
+                        failedBatches = 0;
+                    } else {
+                        backOff();
+                    }
                 }
             }
         } catch (final RuntimeException e) {
@@ -89,7 +96,24 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
         }
     }
 
-    private void handleBatch(final KafkaConsumer<byte[], byte[]> c, final ConsumerRecords<byte[], byte[]> records,
+    /**
+     * A batch whose results could not be written is probed again, but not at once: a failure that
+     * persists (a broker refusing the results) must not turn the worker into a loop that hammers
+     * its targets. Waits 0.5 s, 1 s, 2 s ... up to 60 s between attempts; close() cuts it short.
+     */
+    private void backOff() {
+        failedBatches++;
+        final long waitMs = Math.min(MAX_BACKOFF_MS, 500L << Math.min(failedBatches - 1, 16));
+        LOG.warn("probe worker '{}': batch failed {} time(s) in a row; next attempt in {} ms", config.vantage(), failedBatches, waitMs);
+        try {
+            closeSignal.await(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return whether every result was acknowledged and the offsets committed */
+    private boolean handleBatch(final KafkaConsumer<byte[], byte[]> c, final ConsumerRecords<byte[], byte[]> records,
             final ProbeEngine engine, final ResultPublisher publisher) {
         final List<CompletableFuture<List<ProbeResult>>> probes = new ArrayList<>();
         final List<Future<RecordMetadata>> sends = new ArrayList<>();
@@ -136,13 +160,14 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
             // Not acknowledged: do not commit; go back to the last committed offsets and probe again.
             LOG.error("results not acknowledged by the broker ({}); the batch will be probed again", e.getCause().getMessage());
             rewind(c, offsets.keySet());
-            return;
+            return false;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             rewind(c, offsets.keySet());
-            return;
+            return false;
         }
         c.commitSync(offsets);
+        return true;
     }
 
     private static void rewind(final KafkaConsumer<byte[], byte[]> c, final Set<TopicPartition> partitions) {
@@ -175,6 +200,7 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
     /** Stops taking work; the batch in hand is finished and committed. Waits for the loop to end. */
     @Override
     public void close() {
+        closeSignal.countDown();
         if (closed.compareAndSet(false, true)) {
             final KafkaConsumer<byte[], byte[]> c = consumer;
             if (c != null) {
@@ -190,6 +216,7 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
 
     /** Signals the loop to stop without waiting (for when run() was never started). */
     public void signalStop() {
+        closeSignal.countDown();
         closed.set(true);
         final KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) {

@@ -91,6 +91,46 @@ class ProbeWorkerIT {
         }
     }
 
+    @Test
+    void shouldBackOffInsteadOfHammeringTheTargetWhenResultsCannotBeWritten(final KafkaCluster cluster) throws Exception {
+        // given: a results topic that refuses every result (records larger than 64 bytes)
+        final String prefix = KafkaCluster.uniquePrefix("backoff");
+        final Topics topics = Topics.withPrefix(prefix);
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
+            admin.incrementalAlterConfigs(Map.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topics.probeResults()), List.of(
+                    new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                            org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "64"),
+                            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+        }
+        final WorkerConfig config = WorkerConfig.from(Settings.load(WorkerSettings.all(), null, Map.of(),
+                Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "worker.vantage", "backoff-1"), Set.of()));
+        try (MilterEmulator milter = MilterEmulator.start(MilterEmulator.Behaviour.LIBMILTER_V6);
+             ProbeWorker worker = new ProbeWorker(config);
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            final Thread thread = new Thread(worker, "worker");
+            thread.start();
+            final ProbeRequest request = ProbeRequest.newBuilder().setRequestId("req-b").setTargetId(milter.hostPort())
+                    .setHost("127.0.0.1").setPorts(List.of(milter.port())).setReason(ProbeReason.MANUAL)
+                    .setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(System.currentTimeMillis())
+                    .setDeadlineMs(System.currentTimeMillis() + 600_000).build();
+            // when
+            producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(milter.hostPort()), Records.PROBE_REQUEST.encode(request))).get();
+            await().atMost(Duration.ofSeconds(60)).until(() -> milter.received().size() >= 2);
+            final int seen = milter.received().size();
+            // then: the batch is retried, but with growing pauses (0.5 s, 1 s, 2 s, ...), not in a tight loop.
+            // A fixed window is right here: the assertion is how many attempts fit into it.
+            await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            final int afterFourSeconds = milter.received().size() - seen;
+            assertThat(afterFourSeconds).as("probes of the same target in 4 s while results cannot be written").isBetween(1, 3);
+            worker.close();
+            thread.join(10_000);
+            assertThat(thread.isAlive()).isFalse();
+        }
+    }
+
     static List<ConsumerRecord<byte[], byte[]>> readAtLeast(final KafkaCluster cluster, final String topic, final int n) {
         final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
