@@ -42,16 +42,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stream processor, as a separate process (the shaded jar's {@code processor} command), is
- * killed with SIGKILL in the middle of a stream of probe results and started again on an empty
- * state directory, so that its stores are rebuilt from their changelogs. Every endpoint must end
- * with exactly its three alerts (EXPOSED, REMEDIATED, REGRESSED): none lost, none duplicated, and
- * its state whole.
+ * killed with SIGKILL in the middle of a stream of probe results and firewall lines (18,000) and
+ * started again on an empty state directory, so that its stores are rebuilt from their changelogs.
+ * Every endpoint must end with exactly its three alerts (EXPOSED, REMEDIATED, REGRESSED): none
+ * lost, none duplicated; and its state whole: every firewall line counted exactly once.
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CrashRestartIT {
 
     private static final int ENDPOINTS = 150;
+    private static final int LINES_PER_STEP = 40;
 
     @TempDir
     Path first;
@@ -93,7 +94,8 @@ class CrashRestartIT {
                 assertThat(alerts.stream().filter(a -> a.getKey().equals(key)).map(Alert::getToState).toList())
                         .as(key).containsExactly(Exposure.EXPOSED, Exposure.REMEDIATED, Exposure.REGRESSED);
             }
-            // and: the state is whole
+            // and: the state is whole, once the processor has consumed every input
+            awaitCaughtUp(cluster, prefix + "-processor", List.of(topics.probeResults(), topics.firewallRaw(), topics.firewallEvents()));
             final Map<String, ExposureState> latest = new HashMap<>();
             for (final ConsumerRecord<String, byte[]> r : SkeletonEndToEndITSupport.read(cluster, topics.exposureState())) {
                 latest.put(r.key(), Records.EXPOSURE_STATE.decode(r.topic(), r.value()));
@@ -103,6 +105,9 @@ class CrashRestartIT {
                 assertThat(s.getState()).isEqualTo(Exposure.REGRESSED);
                 assertThat(s.getTransitions()).isEqualTo(4);
                 assertThat(s.getVantages()).containsOnlyKeys("inside", "outside");
+                // every firewall line counted exactly once across the crash
+                assertThat(s.getBlockedFromDisallowed()).as(s.getKey()).isEqualTo(3L * LINES_PER_STEP);
+                assertThat(s.getLateFirewallEvents()).isZero();
             });
         } finally {
             feeder.interrupt();
@@ -111,7 +116,11 @@ class CrashRestartIT {
         }
     }
 
-    /** Four results per endpoint, in order: inside MILTER, outside MILTER, outside FILTERED, outside MILTER. */
+    /**
+     * Four results per endpoint, in order: inside MILTER, outside MILTER, outside FILTERED, outside
+     * MILTER; after each of the last three, {@link #LINES_PER_STEP} firewall lines blocking an
+     * outside source to that endpoint, onto the raw topic.
+     */
     private static void feed(final KafkaCluster cluster, final Topics topics, final AtomicBoolean failed) {
         final Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all");
@@ -119,7 +128,15 @@ class CrashRestartIT {
             final Object[][] steps = {{"inside", Zone.INTERNAL, Outcome.MILTER}, {"outside", Zone.EXTERNAL, Outcome.MILTER},
                     {"outside", Zone.EXTERNAL, Outcome.FILTERED}, {"outside", Zone.EXTERNAL, Outcome.MILTER}};
             long t = System.currentTimeMillis();
-            for (final Object[] step : steps) {
+            for (int s = 0; s < steps.length; s++) {
+                final Object[] step = steps[s];
+                if (s == 1) {
+                    // Lines count only for watched endpoints: wait until every endpoint has a state, and give
+                    // the processor's global store of watched endpoints a moment to read it.
+                    await().atMost(Duration.ofSeconds(60)).until(() -> SkeletonEndToEndITSupport.read(cluster, topics.exposureState())
+                            .stream().map(ConsumerRecord::key).distinct().count() == ENDPOINTS);
+                    TimeUnit.SECONDS.sleep(1);
+                }
                 for (int i = 0; i < ENDPOINTS; i++) {
                     final ProbeResult r = ProbeResult.newBuilder().setRequestId("r-" + i + "-" + t).setTargetId(ip(i) + ":8891")
                             .setHost(ip(i)).setIp(ip(i)).setPort(8891).setVantage((String) step[0]).setZone((Zone) step[1])
@@ -127,6 +144,10 @@ class CrashRestartIT {
                             .setMilter(step[2] == Outcome.MILTER ? MilterHandshake.newBuilder().setVersion(6).setActions(0x1F).setProtocol(0x7F).build() : null)
                             .setTotalMs(1).setProbedAtMs(t++).build();
                     producer.send(new ProducerRecord<>(topics.probeResults(), ip(i) + ":8891", Records.PROBE_RESULT.encode(r)));
+                    for (int l = 0; s > 0 && l < LINES_PER_STEP; l++) {
+                        producer.send(new ProducerRecord<>(topics.firewallRaw(), null, BenchStreamsCommand.line(System.currentTimeMillis(),
+                                "203.0.113." + (l % 250 + 1), ip(i), 8891, "BLOCK").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    }
                     if (i % 5 == 0) {
                         producer.flush();
                         // a steady stream (about 6 s in all) rather than one burst, so that the kill lands mid-stream
@@ -140,6 +161,23 @@ class CrashRestartIT {
         } catch (final RuntimeException e) {
             failed.set(true);
             throw e;
+        }
+    }
+
+    /** Until the group's committed offsets reach the end of every partition of the topics. */
+    private static void awaitCaughtUp(final KafkaCluster cluster, final String group, final List<String> topics) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+                admin.describeTopics(topics).allTopicNames().get().forEach((name, d) -> d.partitions().forEach(p ->
+                        latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest())));
+                final var ends = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                        org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+                final var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
+                        || committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset());
+            });
         }
     }
 
