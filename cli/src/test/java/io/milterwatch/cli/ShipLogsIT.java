@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,12 +17,10 @@ import io.milterwatch.kafka.TopicAdmin;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
+import io.milterwatch.testing.TestTopics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,24 +56,11 @@ class ShipLogsIT {
             producer.flush();
 
             // then
-            final List<ConsumerRecord<byte[], byte[]>> records = read(cluster, topics.firewallRaw(), 3);
+            final List<ConsumerRecord<byte[], byte[]>> records = TestTopics.readAtLeast(cluster, topics.firewallRaw(), 3);
             assertThat(records).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactly("one", "two", "three");
             assertThat(records).extracting(r -> new String(r.key(), StandardCharsets.UTF_8)).containsOnly("fw-1");
             assertThat(shipper.failure()).isNull();
         }
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> read(final KafkaCluster cluster, final String topic, final int n) {
-        final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= n;
-            });
-        }
-        return out;
-    }
 }

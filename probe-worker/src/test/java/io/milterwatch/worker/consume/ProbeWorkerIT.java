@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,17 +22,15 @@ import io.milterwatch.schema.Zone;
 import io.milterwatch.serde.Records;
 import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
+import io.milterwatch.testing.TestTopics;
 import io.milterwatch.worker.config.WorkerConfig;
 import io.milterwatch.worker.config.WorkerSettings;
 import io.milterwatch.worker.emulator.MilterEmulator;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,14 +65,14 @@ class ProbeWorkerIT {
             producer.send(new ProducerRecord<>(topics.probeRequests(), bytes("bad"), bytes("not a probe request"))).get();
             producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(milter.hostPort()), Records.PROBE_REQUEST.encode(request))).get();
             // then
-            final List<ConsumerRecord<byte[], byte[]>> results = readAtLeast(cluster, topics.probeResults(), 1);
+            final List<ConsumerRecord<byte[], byte[]>> results = TestTopics.readAtLeast(cluster, topics.probeResults(), 1);
             final ProbeResult result = Records.PROBE_RESULT.decode(topics.probeResults(), results.get(0).value());
             assertThat(new String(results.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("127.0.0.1:" + milter.port());
             assertThat(result.getOutcome()).isEqualTo(Outcome.MILTER);
             assertThat(result.getVantage()).isEqualTo("inside-1");
             assertThat(result.getZone()).isEqualTo(Zone.INTERNAL);
             assertThat(result.getRequestId()).isEqualTo("req-1");
-            final List<ConsumerRecord<byte[], byte[]>> dead = readAtLeast(cluster, topics.dlq(), 1);
+            final List<ConsumerRecord<byte[], byte[]>> dead = TestTopics.readAtLeast(cluster, topics.dlq(), 1);
             assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("not a probe request");
             assertThat(Dlq.header(dead.get(0).headers(), Dlq.REASON)).contains("not Avro single-object encoding");
             assertThat(Dlq.header(dead.get(0).headers(), Dlq.SOURCE_TOPIC)).isEqualTo(topics.probeRequests());
@@ -131,19 +128,6 @@ class ProbeWorkerIT {
         }
     }
 
-    static List<ConsumerRecord<byte[], byte[]>> readAtLeast(final KafkaCluster cluster, final String topic, final int n) {
-        final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= n;
-            });
-        }
-        return out;
-    }
 
     private static byte[] bytes(final String s) {
         return s.getBytes(StandardCharsets.UTF_8);

@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -21,14 +19,12 @@ import io.milterwatch.schema.FirewallEvent;
 import io.milterwatch.serde.Records;
 import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
+import io.milterwatch.testing.TestTopics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -81,12 +77,12 @@ class FirewallStageIT {
             producer.send(new ProducerRecord<>(topics.firewallRaw(), "mail", truncated)).get();
 
             // then
-            final ConsumerRecord<byte[], byte[]> event = readAtLeast(cluster, topics.firewallEvents(), 1).get(0);
+            final ConsumerRecord<byte[], byte[]> event = TestTopics.readAtLeast(cluster, topics.firewallEvents(), 1).get(0);
             assertThat(new String(event.key(), StandardCharsets.UTF_8)).isEqualTo("192.0.2.25:8891");
             final FirewallEvent decoded = Records.FIREWALL_EVENT.decode(topics.firewallEvents(), event.value());
             assertThat(decoded.getAction()).isEqualTo(FirewallAction.DROP);
             assertThat(decoded.getSrcIp()).isEqualTo("203.0.113.7");
-            final ConsumerRecord<byte[], byte[]> dead = readAtLeast(cluster, topics.dlq(), 1).get(0);
+            final ConsumerRecord<byte[], byte[]> dead = TestTopics.readAtLeast(cluster, topics.dlq(), 1).get(0);
             assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo(truncated);
             assertThat(Dlq.header(dead.headers(), Dlq.REASON)).contains("SRC=");
             assertThat(Dlq.header(dead.headers(), Dlq.SOURCE_OFFSET)).isEqualTo("2");
@@ -94,17 +90,4 @@ class FirewallStageIT {
         }
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> readAtLeast(final KafkaCluster cluster, final String topic, final int n) {
-        final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(90)).until(() -> {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= n;
-            });
-        }
-        return out;
-    }
 }
