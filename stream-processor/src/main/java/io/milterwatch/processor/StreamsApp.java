@@ -12,6 +12,10 @@ import io.milterwatch.processor.config.ProcessorSettings;
 import io.milterwatch.processor.error.BoundedThreadReplacement;
 import io.milterwatch.processor.error.DeadLetterDeserializationHandler;
 import io.milterwatch.processor.error.DeadLetterProcessingHandler;
+import io.milterwatch.metrics.PrometheusMetrics;
+import io.milterwatch.processor.metrics.ProcessorEndpoints;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
+import io.milterwatch.processor.metrics.StreamsHealth;
 import io.milterwatch.processor.query.AlertFeed;
 import io.milterwatch.processor.query.QueryServer;
 import io.milterwatch.processor.topology.MilterwatchTopology;
@@ -24,7 +28,10 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs the stream processor: exactly_once_v2, every internal resource explicitly named, DLQ handlers. */
+/**
+ * Runs the stream processor: exactly_once_v2, every internal resource explicitly named, DLQ handlers.
+ * Its meters (see {@link ProcessorMetrics}) and health checks are served with the query API.
+ */
 public final class StreamsApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
@@ -32,14 +39,22 @@ public final class StreamsApp implements AutoCloseable {
 
     private final ProcessorConfig config;
     private final KafkaStreams streams;
+    private final PrometheusMetrics prometheus;
+    private final ProcessorMetrics metrics;
+    private final StreamsHealth health;
+    private final ProcessorMetrics.Binding streamsMeters;
     private AlertFeed alertFeed;
     private QueryServer query;
 
     public StreamsApp(final ProcessorConfig config) {
         this.config = config;
-        final Topology topology = MilterwatchTopology.build(config.topics(), config);
+        this.prometheus = PrometheusMetrics.create("application", config.applicationId());
+        this.metrics = new ProcessorMetrics(prometheus.registry());
+        final Topology topology = MilterwatchTopology.build(config.topics(), config, metrics);
         this.streams = new KafkaStreams(topology, properties(config));
         streams.setUncaughtExceptionHandler(new BoundedThreadReplacement(MAX_THREAD_REPLACEMENTS));
+        this.health = new StreamsHealth(streams);
+        this.streamsMeters = metrics.bindStreams(streams);
     }
 
     /** Streams properties; public so tests (TopologyTestDriver) run with the very same settings. */
@@ -75,6 +90,7 @@ public final class StreamsApp implements AutoCloseable {
             try {
                 query = new QueryServer(streams, alertFeed, config.httpHost(), config.httpPort(),
                         HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken());
+                ProcessorEndpoints.register(query, prometheus.registry(), health);
             } catch (final java.net.BindException e) {
                 close();
                 throw new ConfigException(ProcessorSettings.HTTP_PORT.name(), config.httpHost() + ":" + config.httpPort()
@@ -93,24 +109,36 @@ public final class StreamsApp implements AutoCloseable {
         return streams;
     }
 
-    /**
-     * Closes and leaves the consumer group, so that a restarted (or another) instance takes the
-     * partitions over at once instead of after the old member's session timeout.
-     */
+    public ProcessorMetrics metrics() {
+        return metrics;
+    }
+
+    public StreamsHealth health() {
+        return health;
+    }
+
     /** The query API's port, or -1 when it is disabled. */
     public int queryPort() {
         return query == null ? -1 : query.port();
     }
 
+    /**
+     * Closes and leaves the consumer group, so that a restarted (or another) instance takes the
+     * partitions over at once instead of after the old member's session timeout.
+     */
     @Override
     public void close() {
-        if (query != null) {
-            query.close();
-        }
+        // Not ready from now on; the health endpoints keep answering (503) while the client closes.
+        health.closing();
         if (alertFeed != null) {
             alertFeed.close();
         }
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
+        if (query != null) {
+            query.close();
+        }
+        streamsMeters.close();
+        prometheus.close();
     }
 }

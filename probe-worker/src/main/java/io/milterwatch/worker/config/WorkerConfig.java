@@ -23,7 +23,12 @@ public record WorkerConfig(
         Zone zone,
         EngineConfig engine,
         int maxPollRecords,
-        Map<String, Object> kafkaOverrides) {
+        Map<String, Object> kafkaOverrides,
+        String httpHost,
+        int httpPort) {
+
+    /** {@link #httpPort()} when {@code worker.http.port=none}: no metrics or health endpoint. */
+    public static final int HTTP_DISABLED = -1;
 
     private static final Pattern VANTAGE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -40,7 +45,15 @@ public record WorkerConfig(
                 s.enumValue(WorkerSettings.ZONE.name(), Zone.class),
                 engine(s),
                 s.intIn(WorkerSettings.MAX_POLL_RECORDS.name(), 1, 10_000),
-                s.kafkaOverrides());
+                s.kafkaOverrides(),
+                s.string(WorkerSettings.HTTP_HOST.name()),
+                "none".equalsIgnoreCase(s.string(WorkerSettings.HTTP_PORT.name())) ? HTTP_DISABLED
+                        : s.intIn(WorkerSettings.HTTP_PORT.name(), 0, 65535));
+    }
+
+    /** Whether the worker serves /metrics and /health (not with {@code worker.http.port=none}). */
+    public boolean httpEnabled() {
+        return httpPort != HTTP_DISABLED;
     }
 
     /** The probe engine's part of the settings: also what {@code milterwatch probe} runs with. */

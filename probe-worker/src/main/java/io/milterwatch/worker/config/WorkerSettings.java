@@ -41,9 +41,14 @@ public final class WorkerSettings {
     public static final Setting MAX_POLL_RECORDS = new Setting("worker.max.poll.records", "100",
             "Probe requests taken per poll; their results are acknowledged before the offsets are committed");
 
+    public static final Setting HTTP_HOST = new Setting("worker.http.host", "127.0.0.1",
+            "Address the worker's /metrics, /health/live and /health/ready bind to (loopback by default)");
+    public static final Setting HTTP_PORT = new Setting("worker.http.port", "8471",
+            "Port of the worker's /metrics, /health/live and /health/ready; 0 picks a free port (logged), none disables them");
+
     public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, SOURCE_ADDRESS, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, HOST_CONCURRENCY,
             HOST_RATE, REPLY_MAX_BYTES, DEFAULT_PORTS, AXIMILTER_PORTS, CIDR_MAX_ADDRESSES, SCOPE_ALLOW, SCOPE_UNSAFE_ALLOW,
-            MAX_POLL_RECORDS);
+            MAX_POLL_RECORDS, HTTP_HOST, HTTP_PORT);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

@@ -3,6 +3,7 @@ package io.milterwatch.worker.consume;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,13 +12,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import io.milterwatch.kafka.Dlq;
+import io.milterwatch.metrics.Health;
 import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.serde.Records;
 import io.milterwatch.worker.config.WorkerConfig;
+import io.milterwatch.worker.metrics.WorkerMetrics;
 import io.milterwatch.worker.probe.ProbeEngine;
 import io.milterwatch.worker.publish.ResultPublisher;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -40,6 +46,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Shutdown follows the KafkaConsumer Javadoc: {@link #close()} sets a flag and wakes the
  * consumer; the batch in hand is finished and committed before the loop exits.
+ *
+ * <p>Health, for the worker's {@code /health} endpoints: {@link #liveness()} fails when the loop
+ * stopped on an error or has not come back (from a poll, a collected probe or a back-off) for the
+ * consumer's {@code max.poll.interval.ms}, after which the group would have dropped it anyway;
+ * {@link #readiness()} passes while the loop polls, has partitions assigned and its last batch was
+ * acknowledged.
  */
 public final class ProbeWorker implements Runnable, AutoCloseable {
 
@@ -51,28 +63,58 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch closeSignal = new CountDownLatch(1);
     private static final long MAX_BACKOFF_MS = 60_000;
-    private int failedBatches;
+    private volatile int failedBatches;
     private final AtomicLong probed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private final WorkerMetrics metrics;
+    private final long stuckAfterMs;
+    private volatile boolean running;
+    private volatile boolean polledOnce;
+    private volatile long lastActivityNanos;
+    private volatile int assignedPartitions;
+    private volatile String failure;
 
+    /** A worker whose meters no one reads (tests, embedded uses). */
     public ProbeWorker(final WorkerConfig config) {
+        this(config, new WorkerMetrics(new SimpleMeterRegistry()));
+    }
+
+    public ProbeWorker(final WorkerConfig config, final WorkerMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
+        this.stuckAfterMs = maxPollIntervalMs(config);
+    }
+
+    private static long maxPollIntervalMs(final WorkerConfig config) {
+        final Object set = config.kafkaOverrides().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        try {
+            return set == null ? 300_000L : Long.parseLong(set.toString().trim());
+        } catch (final NumberFormatException e) {
+            throw new io.milterwatch.config.ConfigException(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "'" + set + "' is not a number");
+        }
     }
 
     @Override
     public void run() {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
              ResultPublisher publisher = new ResultPublisher(config);
-             ProbeEngine engine = new ProbeEngine(config.engine(), config.vantage(), config.zone())) {
+             ProbeEngine engine = new ProbeEngine(config.engine(), config.vantage(), config.zone());
+             WorkerMetrics.Binding kafkaMeters = metrics.bindKafkaClients(c, publisher.producer())) {
             consumer = c;
+            metrics.engine(engine);
             c.subscribe(List.of(config.topics().probeRequests()));
+            lastActivityNanos = System.nanoTime();
+            running = true;
             LOG.info("probe worker '{}' ({}) consuming {} as group {}", config.vantage(), config.zone(), config.topics().probeRequests(),
                     config.groupId());
             while (!closed.get()) {
                 final ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = c.poll(Duration.ofMillis(500));
+                    lastActivityNanos = System.nanoTime();
+                    polledOnce = true;
+                    assignedPartitions = c.assignment().size();
                 } catch (final WakeupException e) {
                     if (closed.get()) {
                         break;
@@ -88,9 +130,12 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
                 }
             }
         } catch (final RuntimeException e) {
+            failure = e.toString();
             LOG.error("probe worker '{}' stopped on an unexpected error", config.vantage(), e);
             throw e;
         } finally {
+            running = false;
+            metrics.engine(null);
             stopped.countDown();
             LOG.info("probe worker '{}' stopped after {} probes, {} records to the DLQ", config.vantage(), probed.get(), deadLettered.get());
         }
@@ -103,10 +148,12 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
      */
     private void backOff() {
         failedBatches++;
+        metrics.batchFailed();
         final long waitMs = Math.min(MAX_BACKOFF_MS, 500L << Math.min(failedBatches - 1, 16));
         LOG.warn("probe worker '{}': batch failed {} time(s) in a row; next attempt in {} ms", config.vantage(), failedBatches, waitMs);
         try {
-            closeSignal.await(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            closeSignal.await(waitMs, TimeUnit.MILLISECONDS);
+            lastActivityNanos = System.nanoTime();
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -119,6 +166,8 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
         final List<Future<RecordMetadata>> sends = new ArrayList<>();
         final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         final long now = System.currentTimeMillis();
+        int results = 0;
+        int dlq = 0;
         for (final ConsumerRecord<byte[], byte[]> record : records) {
             offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
             final ProbeRequest request;
@@ -130,6 +179,7 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
             } catch (final RuntimeException e) {
                 LOG.warn("probe request at {}-{}@{} to the DLQ: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
                 deadLettered.incrementAndGet();
+                dlq++;
                 sends.add(publisher.deadLetter(Dlq.record(config.topics().dlq(), STAGE, e.getMessage(), record.topic(), record.partition(),
                         record.offset(), record.key(), record.value())));
                 continue;
@@ -148,8 +198,11 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
         for (final CompletableFuture<List<ProbeResult>> probe : probes) {
             for (final ProbeResult result : probe.join()) {
                 probed.incrementAndGet();
+                metrics.probed(result);
+                results++;
                 sends.add(publisher.publish(result));
             }
+            lastActivityNanos = System.nanoTime();
         }
         publisher.flush();
         try {
@@ -166,6 +219,7 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
             rewind(c, offsets.keySet());
             return false;
         }
+        metrics.acknowledged(results, dlq);
         c.commitSync(offsets);
         return true;
     }
@@ -195,6 +249,63 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
 
     public long probed() {
         return probed.get();
+    }
+
+    /** Whether the process should be restarted: the loop stopped on an error, or has not come back for max.poll.interval.ms. */
+    public Health liveness() {
+        final Map<String, Object> facts = facts();
+        if (failure != null) {
+            return Health.down("stopped on an error: " + failure, facts);
+        }
+        if (stopped.getCount() == 0) {
+            return Health.down("stopped", facts);
+        }
+        if (!running) {
+            return Health.up("starting", facts);
+        }
+        final long idle = idleMs();
+        if (idle > stuckAfterMs) {
+            return Health.down("poll loop has not come back for " + idle + " ms (more than max.poll.interval.ms " + stuckAfterMs + ")", facts);
+        }
+        return Health.up("polling", facts);
+    }
+
+    /** Whether the worker takes work: polling, partitions assigned, its last batch acknowledged. */
+    public Health readiness() {
+        final Map<String, Object> facts = facts();
+        if (closed.get()) {
+            return Health.down(stopped.getCount() == 0 ? "stopped" : "closing", facts);
+        }
+        if (!running) {
+            return Health.down(failure != null ? "stopped on an error: " + failure : "not running yet", facts);
+        }
+        if (!polledOnce) {
+            return Health.down("not polled yet", facts);
+        }
+        if (idleMs() > stuckAfterMs) {
+            return Health.down("poll loop has not come back for " + idleMs() + " ms", facts);
+        }
+        if (failedBatches > 0) {
+            return Health.down("results of the last batch were not acknowledged; backing off", facts);
+        }
+        if (assignedPartitions == 0) {
+            return Health.down("no partitions of " + config.topics().probeRequests() + " assigned", facts);
+        }
+        return Health.up("consuming", facts);
+    }
+
+    private long idleMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivityNanos);
+    }
+
+    private Map<String, Object> facts() {
+        final Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("vantage", config.vantage());
+        facts.put("assignedPartitions", assignedPartitions);
+        facts.put("idleMs", running ? idleMs() : null);
+        facts.put("failedBatches", failedBatches);
+        facts.put("probed", probed.get());
+        return facts;
     }
 
     /** Stops taking work; the batch in hand is finished and committed. Waits for the loop to end. */

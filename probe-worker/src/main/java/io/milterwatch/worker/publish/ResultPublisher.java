@@ -9,6 +9,7 @@ import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.serde.Records;
 import io.milterwatch.worker.config.WorkerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -42,6 +43,11 @@ public final class ResultPublisher implements AutoCloseable {
 
     public Future<RecordMetadata> deadLetter(final ProducerRecord<byte[], byte[]> record) {
         return producer.send(record);
+    }
+
+    /** The producer, to bind its metrics to a meter registry. */
+    public Producer<byte[], byte[]> producer() {
+        return producer;
     }
 
     public void flush() {

@@ -68,6 +68,7 @@ public final class QueryServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile boolean closed;
     private final String token;
+    private final BearerToken auth;
 
     /**
      * With a token configured, every request must carry {@code Authorization: Bearer TOKEN}
@@ -107,11 +108,19 @@ public final class QueryServer implements AutoCloseable {
         }, new ThreadPoolExecutor.AbortPolicy());
         server.setExecutor(pool);
         this.token = token == null || token.isEmpty() ? null : token;
-        final BearerToken auth = new BearerToken(this.token);
+        this.auth = new BearerToken(this.token);
         server.createContext("/api/state", this::state).setAuthenticator(auth);
         server.createContext("/api/alerts", this::alerts).setAuthenticator(auth);
         server.createContext("/api/transitions", this::transitions).setAuthenticator(auth);
         server.createContext("/", ex -> send(ex, 404, error("no such endpoint; try /api/state, /api/alerts, /api/transitions")));
+    }
+
+    /** Serves {@code handler} at {@code path}, behind the token when {@code tokenRule} (as the API) or open (health checks). */
+    public void addEndpoint(final String path, final com.sun.net.httpserver.HttpHandler handler, final boolean tokenRule) {
+        final com.sun.net.httpserver.HttpContext context = server.createContext(path, handler);
+        if (tokenRule) {
+            context.setAuthenticator(auth);
+        }
     }
 
     public void start() {

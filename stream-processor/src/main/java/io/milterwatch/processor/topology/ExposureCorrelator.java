@@ -8,6 +8,8 @@ import io.milterwatch.processor.logic.CorrelationPolicy;
 import io.milterwatch.processor.logic.Decision;
 import io.milterwatch.processor.logic.ExposureStateMachine;
 import io.milterwatch.processor.logic.NetworkClassifier;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
+import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ExposureState;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -32,14 +34,18 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
     private final NetworkClassifier classifier;
     private final CorrelationPolicy policy;
     private final Duration staleCheck;
+    private final ProcessorMetrics metrics;
+    private ProcessorMetrics.EndpointCounts endpoints;
     private ProcessorContext<String, Decision> context;
     private KeyValueStore<String, ExposureState> states;
     private long unwatchedFirewallEvents;
 
-    ExposureCorrelator(final NetworkClassifier classifier, final CorrelationPolicy policy, final Duration staleCheck) {
+    ExposureCorrelator(final NetworkClassifier classifier, final CorrelationPolicy policy, final Duration staleCheck,
+            final ProcessorMetrics metrics) {
         this.classifier = classifier;
         this.policy = policy;
         this.staleCheck = staleCheck;
+        this.metrics = metrics;
     }
 
     @Override
@@ -47,6 +53,21 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
         this.context = context;
         this.states = context.getStateStore(MilterwatchTopology.EXPOSURE_STORE);
         context.schedule(staleCheck, PunctuationType.WALL_CLOCK_TIME, this::markStale);
+        // The store is restored before init: counting it here makes the per-state gauge right
+        // after a restart or a migration, without a scan per scrape.
+        endpoints = metrics.endpoints(context.taskId().toString());
+        try (KeyValueIterator<String, ExposureState> all = states.all()) {
+            while (all.hasNext()) {
+                endpoints.moved(null, all.next().value.getState());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (endpoints != null) {
+            endpoints.close();
+        }
     }
 
     @Override
@@ -69,7 +90,9 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
             throw new IllegalStateException("unknown correlation input " + record.value());
         }
         states.put(record.key(), decision.state());
+        endpoints.moved(previous == null ? null : previous.getState(), decision.state().getState());
         if (decision.transitioned()) {
+            metrics.alert(decision.alert().getToState());
             LOG.info("{}: {} -> {}", record.key(), decision.alert().getFromState(), decision.alert().getToState());
         }
         context.forward(record.withValue(decision));
@@ -77,17 +100,24 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
 
     private void markStale(final long now) {
         final List<KeyValue<String, Decision>> stale = new ArrayList<>();
+        final List<Exposure> before = new ArrayList<>();
         try (KeyValueIterator<String, ExposureState> all = states.all()) {
             while (all.hasNext()) {
                 final KeyValue<String, ExposureState> next = all.next();
                 final Decision d = ExposureStateMachine.checkStale(next.value, now, policy);
                 if (d != null) {
                     stale.add(KeyValue.pair(next.key, d));
+                    before.add(next.value.getState());
                 }
             }
         }
-        for (final KeyValue<String, Decision> s : stale) {
+        for (int i = 0; i < stale.size(); i++) {
+            final KeyValue<String, Decision> s = stale.get(i);
             states.put(s.key, s.value.state());
+            endpoints.moved(before.get(i), s.value.state().getState());
+            if (s.value.transitioned()) {
+                metrics.alert(s.value.alert().getToState());
+            }
             LOG.info("{}: {} -> STALE", s.key, s.value.alert().getFromState());
             context.forward(new Record<>(s.key, s.value, now));
         }

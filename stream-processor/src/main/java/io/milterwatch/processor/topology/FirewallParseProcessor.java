@@ -6,6 +6,7 @@ import io.milterwatch.processor.firewall.FirewallParser;
 import io.milterwatch.processor.firewall.FirewallParserConfig;
 import io.milterwatch.processor.firewall.LineContext;
 import io.milterwatch.processor.firewall.ParseResult;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -22,14 +23,16 @@ final class FirewallParseProcessor implements FixedKeyProcessor<byte[], byte[], 
     static final String SENSOR_SCOPE = "milterwatch-firewall";
 
     private final FirewallParserConfig config;
+    private final ProcessorMetrics metrics;
     private FirewallParser parser;
     private FixedKeyProcessorContext<byte[], ParsedLine> context;
     private Sensor events;
     private Sensor skipped;
     private Sensor invalid;
 
-    FirewallParseProcessor(final FirewallParserConfig config) {
+    FirewallParseProcessor(final FirewallParserConfig config, final ProcessorMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     @Override
@@ -53,6 +56,7 @@ final class FirewallParseProcessor implements FixedKeyProcessor<byte[], byte[], 
             case SKIPPED -> skipped.record();
             case INVALID -> invalid.record();
         }
+        metrics.line(result.format(), result.status());
         context.forward(record.withValue(new ParsedLine(result, record.value())));
     }
 

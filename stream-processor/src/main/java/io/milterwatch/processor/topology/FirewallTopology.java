@@ -4,6 +4,7 @@ import io.milterwatch.kafka.Endpoints;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.processor.firewall.FirewallParserConfig;
 import io.milterwatch.processor.firewall.ParseStatus;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
 import io.milterwatch.schema.FirewallEvent;
 import io.milterwatch.serde.Records;
 import org.apache.kafka.common.serialization.Serdes;
@@ -47,15 +48,16 @@ public final class FirewallTopology {
     private FirewallTopology() {
     }
 
-    /** Adds the firewall stage to {@code builder}. */
-    public static void addTo(final StreamsBuilder builder, final Topics topics, final FirewallParserConfig config) {
+    /** Adds the firewall stage to {@code builder}; each line is counted in {@code metrics} by format and outcome. */
+    public static void addTo(final StreamsBuilder builder, final Topics topics, final FirewallParserConfig config,
+            final ProcessorMetrics metrics) {
         builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(WatchedEndpoints.STORE), Serdes.String(),
                         Serdes.ByteArray()).withLoggingDisabled(),
                 topics.exposureState(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("watched-endpoints"),
                 WatchedEndpoints.Updater::new);
         final KStream<byte[], ParsedLine> parsed = builder
                 .stream(topics.firewallRaw(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("firewall-raw-source"))
-                .processValues(() -> new FirewallParseProcessor(config), Named.as("firewall-parse"));
+                .processValues(() -> new FirewallParseProcessor(config, metrics), Named.as("firewall-parse"));
         final var byOutcome = parsed.split(Named.as("firewall-"))
                 .branch((key, line) -> line.result().status() == ParseStatus.EVENT, Branched.as("event"))
                 .branch((key, line) -> line.result().status() == ParseStatus.INVALID, Branched.as("invalid"))

@@ -4,6 +4,7 @@ import io.milterwatch.kafka.Topics;
 import io.milterwatch.processor.config.ProcessorConfig;
 import io.milterwatch.processor.logic.Decision;
 import io.milterwatch.processor.logic.TargetValidator;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ProbeResult;
@@ -56,7 +57,13 @@ public final class MilterwatchTopology {
     private MilterwatchTopology() {
     }
 
+    /** The topology with meters no one reads (descriptions, tests). */
     public static Topology build(final Topics topics, final ProcessorConfig config) {
+        return build(topics, config, ProcessorMetrics.unread());
+    }
+
+    /** The topology, counting firewall lines, alerts and endpoints per state into {@code metrics}. */
+    public static Topology build(final Topics topics, final ProcessorConfig config, final ProcessorMetrics metrics) {
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTRY_STORE), Serdes.String(), Records.TARGET));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE), Serdes.String(), Serdes.Long()));
@@ -89,7 +96,7 @@ public final class MilterwatchTopology {
                 .filter((key, event) -> key != null && event != null, Named.as("keyed-firewall-events"))
                 .mapValues(event -> (CorrelationInput) new CorrelationInput.Firewall(event), Named.as("firewall-evidence"));
         final KStream<String, Decision> decisions = probeEvidence.merge(firewallEvidence, Named.as("evidence"))
-                .process(() -> new ExposureCorrelator(config.classifier(), config.policy(), config.staleCheck()),
+                .process(() -> new ExposureCorrelator(config.classifier(), config.policy(), config.staleCheck(), metrics),
                         Named.as("exposure-correlator"), EXPOSURE_STORE);
         decisions.mapValues(Decision::state, Named.as("exposure-state-values"))
                 .to(topics.exposureState(), Produced.with(Serdes.String(), Records.EXPOSURE_STATE).withName("exposure-state-sink"));
@@ -105,7 +112,7 @@ public final class MilterwatchTopology {
                         Produced.with(Serdes.String(), Records.ALERT).withName("regression-alerts-sink")), "regression"))
                 .defaultBranch(Branched.withConsumer(s -> s.to(topics.alertsExposure(),
                         Produced.with(Serdes.String(), Records.ALERT).withName("exposure-alerts-sink")), "exposure"));
-        FirewallTopology.addTo(builder, topics, config.firewall());
+        FirewallTopology.addTo(builder, topics, config.firewall(), metrics);
         return builder.build();
     }
 }
