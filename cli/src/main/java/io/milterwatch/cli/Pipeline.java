@@ -5,13 +5,18 @@ import java.util.List;
 import java.util.Map;
 
 import io.milterwatch.config.CommonSettings;
+import io.milterwatch.config.ConfigException;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.TopicAdmin;
 import io.milterwatch.kafka.Topics;
+import io.milterwatch.metrics.PrometheusMetrics;
 import io.milterwatch.processor.StreamsApp;
 import io.milterwatch.processor.config.ProcessorConfig;
 import io.milterwatch.worker.config.WorkerConfig;
+import io.milterwatch.worker.config.WorkerSettings;
 import io.milterwatch.worker.consume.ProbeWorker;
+import io.milterwatch.worker.metrics.WorkerHttpServer;
+import io.milterwatch.worker.metrics.WorkerMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
@@ -30,12 +35,17 @@ public final class Pipeline implements AutoCloseable {
     private final ProbeWorker worker;
     private final Thread workerThread;
     private final Topics topics;
+    private final PrometheusMetrics workerMeters;
+    private final WorkerHttpServer workerHttp;
 
-    private Pipeline(final StreamsApp processor, final ProbeWorker worker, final Thread workerThread, final Topics topics) {
+    private Pipeline(final StreamsApp processor, final ProbeWorker worker, final Thread workerThread, final Topics topics,
+            final PrometheusMetrics workerMeters, final WorkerHttpServer workerHttp) {
         this.processor = processor;
         this.worker = worker;
         this.workerThread = workerThread;
         this.topics = topics;
+        this.workerMeters = workerMeters;
+        this.workerHttp = workerHttp;
     }
 
     public static Pipeline start(final Settings settings, final boolean withProcessor, final boolean withWorker)
@@ -44,20 +54,51 @@ public final class Pipeline implements AutoCloseable {
         if (withProcessor) {
             ensureTopics(settings, topics);
         }
+        ProbeWorker worker = null;
+        PrometheusMetrics workerMeters = null;
+        WorkerHttpServer workerHttp = null;
+        if (withWorker) {
+            // The worker's endpoint binds first: a port in use stops the start before anything runs.
+            final WorkerConfig config = WorkerConfig.from(settings);
+            workerMeters = PrometheusMetrics.create("vantage", config.vantage(), "zone", config.zone().name());
+            worker = new ProbeWorker(config, new WorkerMetrics(workerMeters.registry()));
+            if (config.httpEnabled()) {
+                try {
+                    workerHttp = new WorkerHttpServer(config.httpHost(), config.httpPort(), workerMeters.registry(), worker::liveness,
+                            worker::readiness);
+                } catch (final java.net.BindException e) {
+                    workerMeters.close();
+                    throw new ConfigException(WorkerSettings.HTTP_PORT.name(), config.httpHost() + ":" + config.httpPort()
+                            + " is already in use; choose another port (env " + WorkerSettings.HTTP_PORT.env()
+                            + "), 0 for a free one, or none to serve no metrics");
+                }
+            }
+        }
         StreamsApp processor = null;
         if (withProcessor) {
-            processor = new StreamsApp(ProcessorConfig.from(settings));
-            processor.start();
+            try {
+                processor = new StreamsApp(ProcessorConfig.from(settings));
+                processor.start();
+            } catch (final RuntimeException | java.io.IOException e) {
+                if (workerHttp != null) {
+                    workerHttp.close();
+                }
+                if (workerMeters != null) {
+                    workerMeters.close();
+                }
+                throw e;
+            }
         }
-        ProbeWorker worker = null;
         Thread thread = null;
         if (withWorker) {
-            worker = new ProbeWorker(WorkerConfig.from(settings));
+            if (workerHttp != null) {
+                workerHttp.start();
+            }
             thread = new Thread(worker, "probe-worker");
             thread.setUncaughtExceptionHandler((t, e) -> LOG.error("probe worker thread died", e));
             thread.start();
         }
-        return new Pipeline(processor, worker, thread, topics);
+        return new Pipeline(processor, worker, thread, topics, workerMeters, workerHttp);
     }
 
     static List<String> ensureTopics(final Settings settings, final Topics topics) throws InterruptedException {
@@ -77,6 +118,11 @@ public final class Pipeline implements AutoCloseable {
         return processor;
     }
 
+    /** The worker's metrics and health endpoint ({@code http://host:port}), or null when there is none. */
+    public String workerEndpoint() {
+        return workerHttp == null ? null : "http://" + workerHttp.host() + ":" + workerHttp.port();
+    }
+
     /** Stops taking work, drains what is in flight, then stops the stream processor. */
     @Override
     public void close() {
@@ -87,6 +133,10 @@ public final class Pipeline implements AutoCloseable {
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (workerHttp != null) {
+                workerHttp.close();
+            }
+            workerMeters.close();
         }
         if (processor != null) {
             processor.close();

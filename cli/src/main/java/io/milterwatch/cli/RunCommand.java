@@ -87,8 +87,12 @@ final class RunCommand implements Callable<Integer> {
         out.println("  worker:      " + (noWorker ? "none" : "vantage '" + settings.string(WorkerSettings.VANTAGE.name()) + "' in zone "
                 + settings.string(WorkerSettings.ZONE.name())));
         if (pipeline.processor().queryPort() > 0) {
-            out.println("  query API:   http://" + settings.string(ProcessorSettings.HTTP_HOST.name()) + ":" + pipeline.processor().queryPort()
-                    + "/api/state  (also /api/alerts, /api/transitions)");
+            final String processorHttp = "http://" + settings.string(ProcessorSettings.HTTP_HOST.name()) + ":" + pipeline.processor().queryPort();
+            out.println("  query API:   " + processorHttp + "/api/state  (also /api/alerts, /api/transitions)");
+            out.println("  metrics:     " + processorHttp + "/metrics  (stream processor; health: /health/live, /health/ready)");
+        }
+        if (pipeline.workerEndpoint() != null) {
+            out.println("  metrics:     " + pipeline.workerEndpoint() + "/metrics  (probe worker; health: /health/live, /health/ready)");
         }
         out.println("Add a target:  ./milterwatch targets add HOST:PORT");
         out.println("Watch alerts:  ./milterwatch alerts --follow");

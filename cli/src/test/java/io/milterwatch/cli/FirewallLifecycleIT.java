@@ -88,6 +88,7 @@ class FirewallLifecycleIT {
                     "processor.firewall.reprobe.min.interval.ms", "1000",
                     "worker.vantage", "outside", "worker.zone", "EXTERNAL", "worker.source.address", external));
             flags.put("worker.connect.timeout.ms", "1500");
+            flags.put("worker.http.port", "0");
             flags.put("worker.reply.timeout.ms", "1500");
             final Settings outside = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, KafkaNames.ALL);
             flags.putAll(Map.of("worker.vantage", "inside", "worker.zone", "INTERNAL", "worker.source.address", internal));

@@ -72,7 +72,7 @@ class ScramClusterIT {
             final Map<String, String> env = Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM", "SCRAM-SHA-256",
                     "KAFKA_SASL_JAAS_CONFIG", jaas, "MILTERWATCH_BOOTSTRAP_SERVERS", bootstrap, "MILTERWATCH_TOPIC_PREFIX", prefix,
                     "MILTERWATCH_PROCESSOR_STATE_DIR", dir.resolve("streams").toString(), "MILTERWATCH_PROCESSOR_APPLICATION_ID", prefix + "-app",
-                    "MILTERWATCH_PROCESSOR_HTTP_PORT", "0", "MILTERWATCH_WORKER_REPLY_TIMEOUT_MS", "2000");
+                    "MILTERWATCH_PROCESSOR_HTTP_PORT", "0", "MILTERWATCH_WORKER_HTTP_PORT", "0", "MILTERWATCH_WORKER_REPLY_TIMEOUT_MS", "2000");
             final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), KafkaNames.ALL);
             assertThat(settings.kafkaOverrides()).containsEntry("sasl.mechanism", "SCRAM-SHA-256");
             // the CLI: the same settings from a --config file

@@ -58,7 +58,8 @@ class SkeletonEndToEndIT {
         final String prefix = KafkaCluster.uniquePrefix("skeleton");
         final Map<String, String> flags = Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix,
                 "processor.state.dir", stateDir.toString(), "processor.application.id", prefix + "-processor",
-                "worker.vantage", "outside-1", "worker.zone", "EXTERNAL", "worker.reply.timeout.ms", "2000", "processor.http.port", "0");
+                "worker.vantage", "outside-1", "worker.zone", "EXTERNAL", "worker.reply.timeout.ms", "2000", "processor.http.port", "0",
+                "worker.http.port", "0");
         final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, KafkaNames.ALL);
         final String[] connect = {"--bootstrap-servers", cluster.bootstrapServers(), "--topic-prefix", prefix};
         try (MilterEmulator milter = MilterEmulator.start(MilterEmulator.Behaviour.LIBMILTER_V6)) {

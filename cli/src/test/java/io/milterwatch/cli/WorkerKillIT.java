@@ -66,6 +66,7 @@ class WorkerKillIT {
         env.put("MILTERWATCH_WORKER_VANTAGE", "crashy");
         env.put("MILTERWATCH_WORKER_ZONE", "INTERNAL");
         env.put("MILTERWATCH_WORKER_REPLY_TIMEOUT_MS", "2000");
+        env.put("MILTERWATCH_WORKER_HTTP_PORT", "0");
         env.put("MILTERWATCH_WORKER_HOST_CONCURRENCY", "64");
         env.put("KAFKA_SESSION_TIMEOUT_MS", "6000");
         try (MilterEmulator silent = MilterEmulator.start(MilterEmulator.Behaviour.SILENT);
