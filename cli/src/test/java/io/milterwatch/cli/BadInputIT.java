@@ -56,7 +56,8 @@ class BadInputIT {
         final String prefix = KafkaCluster.uniquePrefix("badinput");
         final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of("bootstrap.servers",
                 cluster.bootstrapServers(), "topic.prefix", prefix, "processor.state.dir", stateDir.toString(),
-                "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0", "worker.reply.timeout.ms", "2000"),
+                "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0",
+                "worker.reply.timeout.ms", "2000"),
                 KafkaNames.ALL);
         final Topics topics = Topics.withPrefix(prefix);
         Pipeline.ensureTopics(settings, topics);

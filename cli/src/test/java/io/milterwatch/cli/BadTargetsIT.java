@@ -50,7 +50,8 @@ class BadTargetsIT {
         final String prefix = KafkaCluster.uniquePrefix("badtargets");
         final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of("bootstrap.servers",
                 cluster.bootstrapServers(), "topic.prefix", prefix, "processor.state.dir", stateDir.toString(),
-                "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0", "worker.scope.allow", "127.0.0.0/8"),
+                "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0",
+                "worker.scope.allow", "127.0.0.0/8"),
                 KafkaNames.ALL);
         final Topics topics = Topics.withPrefix(prefix);
         try (Pipeline pipeline = Pipeline.start(settings, true, true);

@@ -48,7 +48,8 @@ class BrokerLossIT {
             final String prefix = KafkaCluster.uniquePrefix("brokerloss");
             final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of("bootstrap.servers", bootstrap,
                     "topic.prefix", prefix, "topic.replication.factor", "3", "processor.state.dir", stateDir.toString(),
-                    "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0", "worker.reply.timeout.ms", "2000"),
+                    "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0",
+                    "worker.reply.timeout.ms", "2000"),
                     KafkaNames.ALL);
             final List<MilterEmulator> milters = new ArrayList<>();
             try (Pipeline pipeline = Pipeline.start(settings, true, true)) {

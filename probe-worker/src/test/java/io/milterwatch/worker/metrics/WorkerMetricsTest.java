@@ -32,7 +32,8 @@ class WorkerMetricsTest {
             assertThat(scrape.sum("milterwatch_probes_total", "outcome", "ERROR")).isZero();
             assertThat(scrape.sum("milterwatch_probes_total")).isEqualTo(3.0);
             assertThat(scrape.sum("milterwatch_probe_duration_seconds_count", "outcome", "MILTER")).isEqualTo(2.0);
-            assertThat(scrape.sum("milterwatch_probe_duration_seconds_sum", "outcome", "MILTER")).isEqualTo(0.010, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(scrape.sum("milterwatch_probe_duration_seconds_sum", "outcome", "MILTER"))
+                    .isEqualTo(0.010, org.assertj.core.data.Offset.offset(1e-9));
             // 3 ms and 7 ms fall into the 5 ms and 10 ms buckets; 3 s is above 2.5 s and at most 5 s
             assertThat(scrape.sum("milterwatch_probe_duration_seconds_bucket", "outcome", "MILTER", "le", "0.005")).isEqualTo(1.0);
             assertThat(scrape.sum("milterwatch_probe_duration_seconds_bucket", "outcome", "MILTER", "le", "0.01")).isEqualTo(2.0);
