@@ -29,10 +29,18 @@ final class LoopbackMilters implements AutoCloseable {
     private volatile boolean closing;
 
     LoopbackMilters(final int count) throws IOException {
+        this(count, 1);
+    }
+
+    /** {@code count} listeners spread over the addresses 127.0.0.1 to 127.0.0.{addresses}. */
+    LoopbackMilters(final int count, final int addresses) throws IOException {
+        if (addresses < 1 || addresses > 254) {
+            throw new IllegalArgumentException("addresses " + addresses + " is outside 1..254");
+        }
         selector = Selector.open();
         for (int i = 0; i < count; i++) {
             final ServerSocketChannel server = ServerSocketChannel.open();
-            server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 4096);
+            server.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (1 + i % addresses)}), 0), 4096);
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
             servers.add(server);
@@ -44,6 +52,11 @@ final class LoopbackMilters implements AutoCloseable {
 
     List<Integer> ports() {
         return servers.stream().map(s -> s.socket().getLocalPort()).toList();
+    }
+
+    /** Where the listeners are, in the order they were opened. */
+    List<InetSocketAddress> addresses() {
+        return servers.stream().map(s -> (InetSocketAddress) s.socket().getLocalSocketAddress()).toList();
     }
 
     long handshakes() {
