@@ -92,12 +92,12 @@ final class BenchProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
-        out.printf("machine: %d CPUs, max heap %d MB, java %s%n", Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.version"));
-        final Scope loopbackOnly = Scope.parse("127.0.0.0/8", "none");
         if (serve) {
             return serve(out);
         }
+        out.printf("machine: %d CPUs, max heap %d MB, java %s%n", Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.version"));
+        final Scope loopbackOnly = Scope.parse("127.0.0.0/8", "none");
         try (LoopbackMilters milters = externalTargets == null ? new LoopbackMilters(listeners, addresses) : null) {
             final List<InetSocketAddress> targets = milters != null ? milters.addresses() : parseTargets(externalTargets);
             final int reactorCount = WorkerConfig.reactors(reactors);

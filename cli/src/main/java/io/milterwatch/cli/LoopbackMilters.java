@@ -27,6 +27,7 @@ final class LoopbackMilters implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong handshakes = new AtomicLong();
     private volatile boolean closing;
+    private final java.util.ArrayDeque<java.nio.channels.Channel> toClose = new java.util.ArrayDeque<>();
 
     LoopbackMilters(final int count) throws IOException {
         this(count, 1);
@@ -74,7 +75,12 @@ final class LoopbackMilters implements AutoCloseable {
         final ByteBuffer buf = ByteBuffer.allocateDirect(4096);
         try {
             while (!closing) {
-                selector.select(500);
+                if (toClose.isEmpty()) {
+                    selector.select(500);
+                } else {
+                    selector.selectNow();
+                }
+                closeDeregistered();
                 final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     final SelectionKey key = it.next();
@@ -90,7 +96,7 @@ final class LoopbackMilters implements AutoCloseable {
                             read(key, buf);
                         }
                     } catch (final IOException e) {
-                        key.channel().close();
+                        close(key);
                     }
                 }
             }
@@ -105,22 +111,38 @@ final class LoopbackMilters implements AutoCloseable {
         buf.clear();
         final int n = ch.read(buf);
         if (n < 0) {
-            ch.close();
+            close(key);
             return;
         }
         buf.flip();
         if (seen[0] == 0) {
             if (n < 17 || buf.getInt(0) != 13 || buf.get(4) != 'O') {
-                ch.close();
+                close(key);
                 return;
             }
             seen[0] = 17;
             ch.write(ByteBuffer.wrap(REPLY));
             handshakes.incrementAndGet();
             if (n >= 22 && buf.get(21) == 'Q') {
-                ch.close();
+                close(key);
             }
         } else if (buf.remaining() >= 5 && buf.get(4) == 'Q') {
+            close(key);
+        }
+    }
+
+    /**
+     * Cancels the key and closes the channel once the selector has deregistered it: a plain
+     * close(2), where closing a registered channel costs NIO a shutdown and an option read more.
+     */
+    private void close(final SelectionKey key) {
+        key.cancel();
+        toClose.add(key.channel());
+    }
+
+    private void closeDeregistered() throws IOException {
+        java.nio.channels.Channel ch;
+        while ((ch = toClose.poll()) != null) {
             ch.close();
         }
     }
