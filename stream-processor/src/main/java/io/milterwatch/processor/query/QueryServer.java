@@ -202,7 +202,6 @@ public final class QueryServer implements AutoCloseable {
     private void transitions(final HttpExchange ex) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
         final BlockingQueue<Alert> queue = new ArrayBlockingQueue<>(1000);
         final Consumer<Alert> listener = a -> {
             if (!queue.offer(a)) {
@@ -211,6 +210,8 @@ public final class QueryServer implements AutoCloseable {
         };
         alerts.addListener(listener);
         try (OutputStream out = ex.getResponseBody()) {
+            // only now that the listener is registered: a browser counts the stream open on the headers
+            ex.sendResponseHeaders(200, 0);
             out.write(": milterwatch transitions\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
             while (!closed) {
