@@ -151,20 +151,16 @@ class DashboardIT {
                 assertThat(card(browser, AXI).findElement(By.cssSelector(".product")).getText()).isEqualTo("AXIGEN AXIMilter");
                 assertThat(card(browser, INSIDE).findElements(By.cssSelector("pre.remediation, details"))).isEmpty();
                 // and: the feed lists the alerts so far
-                eventually(() -> assertThat(feedIds(browser)).contains(LEAKY + "#1", AXI + "#1"));
+                eventually(() -> assertThat(feed(browser)).contains(LEAKY + "#1 EXPOSED", AXI + "#1 EXPOSED"));
 
                 // when: the page is connected live, and the leaky milter gets fixed (inside still sees it, outside is refused)
                 final JavascriptExecutor js = (JavascriptExecutor) browser;
                 js.executeScript("window.sameDocument = 'yes'");
                 eventually(() -> assertThat(browser.findElement(By.id("live-status")).getDomAttribute("data-status")).isEqualTo("live"));
                 send(producer, topics.probeResults(), LEAKY, Records.PROBE_RESULT.encode(result("192.0.2.10", 8891, "inside", Zone.INTERNAL, Outcome.MILTER)));
-                send(producer, topics.probeResults(), LEAKY, Records.PROBE_RESULT.encode(result("192.0.2.10", 8891, "outside", Zone.EXTERNAL, Outcome.REFUSED)));
+                send(producer, topics.probeResults(), LEAKY, Records.PROBE_RESULT.encode(result("192.0.2.10", 8891, "outside", Zone.EXTERNAL, Outcome.CLOSED)));
                 // then: the new alert appears in the feed, pushed (marked fresh: /api/alerts is read only at start), without a reload
-                eventually(() -> {
-                    final WebElement pushed = browser.findElement(By.cssSelector("#feed li.alert[data-alert-id='" + LEAKY + "#2']"));
-                    assertThat(pushed.getDomAttribute("data-to-state")).isEqualTo("REMEDIATED");
-                    assertThat(pushed.getDomAttribute("class")).contains("fresh");
-                });
+                eventually(() -> assertThat(feed(browser)).contains(LEAKY + "#2 REMEDIATED fresh"));
                 assertThat(js.executeScript("return window.sameDocument")).isEqualTo("yes");
                 eventually(() -> assertThat(groupOf(browser, LEAKY)).isEqualTo("REMEDIATED"));
 
@@ -178,7 +174,7 @@ class DashboardIT {
                 // then: the history, the feed and the card follow, still without a reload
                 eventually(() -> assertThat(transitions(browser))
                         .containsExactly(LEAKY + "#1 EXPOSED", LEAKY + "#2 REMEDIATED", LEAKY + "#3 REGRESSED"));
-                eventually(() -> assertThat(feedIds(browser)).contains(LEAKY + "#3"));
+                eventually(() -> assertThat(feed(browser)).contains(LEAKY + "#3 REGRESSED fresh"));
                 eventually(() -> assertThat(groupOf(browser, LEAKY)).isEqualTo("REGRESSED"));
                 assertThat(js.executeScript("return window.sameDocument")).isEqualTo("yes");
 
@@ -268,8 +264,10 @@ class DashboardIT {
         return card(browser, key).findElement(By.xpath("ancestor::section[contains(@class,'group')]")).getDomAttribute("data-state");
     }
 
-    private static List<String> feedIds(final WebDriver browser) {
-        return browser.findElements(By.cssSelector("#feed li.alert")).stream().map(e -> e.getDomAttribute("data-alert-id")).toList();
+    /** The feed's alerts as "id to-state", with " fresh" for those pushed over server-sent events. */
+    private static List<String> feed(final WebDriver browser) {
+        return browser.findElements(By.cssSelector("#feed li.alert")).stream().map(e -> e.getDomAttribute("data-alert-id") + " "
+                + e.getDomAttribute("data-to-state") + (e.getDomAttribute("class").contains("fresh") ? " fresh" : "")).toList();
     }
 
     private static List<String> transitions(final WebDriver browser) {
