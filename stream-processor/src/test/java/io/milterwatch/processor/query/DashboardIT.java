@@ -70,8 +70,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DashboardIT {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** Debian's paths; {@code -Dmilterwatch.chromium=...} and {@code -Dmilterwatch.chromedriver=...} for elsewhere. */
+    private static final Path CHROMIUM = Path.of(System.getProperty("milterwatch.chromium", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getProperty("milterwatch.chromedriver", "/usr/bin/chromedriver"));
     private static final String TOKEN = "dash-t0ken";
     private static final String LEAKY = "192.0.2.10:8891";
     private static final String AXI = "192.0.2.30:1981";
@@ -89,7 +90,7 @@ class DashboardIT {
     @Test
     void shouldShowStatesLiveAlertsHistoryAndFiltersInABrowserWhenFedRealRecords(final KafkaCluster cluster) throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM), "needs Debian's chromium at " + CHROMIUM + " (apt-get install chromium chromium-driver)");
-        assumeTrue(Files.isExecutable(CHROMEDRIVER), "needs Debian's chromium-driver at " + CHROMEDRIVER + " (apt-get install chromium-driver)");
+        assumeTrue(Files.isExecutable(CHROMEDRIVER), "needs Debian's chromium-driver at " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
 
         // given: the stream processor with its query server and a token
         final String prefix = KafkaCluster.uniquePrefix("dashboard");
