@@ -89,6 +89,8 @@ final class RunCommand implements Callable<Integer> {
         if (pipeline.processor().queryPort() > 0) {
             out.println("  query API:   http://" + settings.string(ProcessorSettings.HTTP_HOST.name()) + ":" + pipeline.processor().queryPort()
                     + "/api/state  (also /api/alerts, /api/transitions)");
+            out.println("  dashboard:   http://" + settings.string(ProcessorSettings.HTTP_HOST.name()) + ":" + pipeline.processor().queryPort()
+                    + "/" + (settings.stringOrNull(ProcessorSettings.HTTP_TOKEN.name()) == null ? "" : "#token=TOKEN"));
         }
         out.println("Add a target:  ./milterwatch targets add HOST:PORT");
         out.println("Watch alerts:  ./milterwatch alerts --follow");
