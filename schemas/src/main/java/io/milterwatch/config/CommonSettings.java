@@ -6,7 +6,7 @@ import java.util.List;
 public final class CommonSettings {
 
     public static final Setting BOOTSTRAP_SERVERS = new Setting("bootstrap.servers", "localhost:9092",
-            "Kafka bootstrap servers, host:port[,host:port...]");
+            "Kafka bootstrap servers, host:port[,host:port...]; for run, unset means its embedded broker");
     public static final Setting TOPIC_PREFIX = new Setting("topic.prefix", "milterwatch",
             "Prefix of every topic name (PREFIX.targets, PREFIX.probe-results, ...)");
     public static final Setting TOPIC_PARTITIONS = new Setting("topic.partitions", "3",
