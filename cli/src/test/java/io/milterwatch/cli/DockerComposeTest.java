@@ -229,6 +229,29 @@ class DockerComposeTest {
                 .doesNotContainKeys("KAFKA_SASL_JAAS_CONFIG", "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD"));
     }
 
+    @Test
+    void shouldSendEverySourceFileToTheImageBuild() throws Exception {
+        // .dockerignore patterns, read as Docker reads them: relative to the context, '**' for any depth
+        final List<java.nio.file.PathMatcher> ignored = new ArrayList<>();
+        for (final String line : Files.readAllLines(ROOT.resolve(".dockerignore"))) {
+            final String pattern = line.trim().replaceAll("^/+|/+$", "");
+            if (!pattern.isEmpty() && !pattern.startsWith("#")) {
+                ignored.add(ROOT.getFileSystem().getPathMatcher("glob:" + pattern));
+                ignored.add(ROOT.getFileSystem().getPathMatcher("glob:" + pattern + "/**"));
+            }
+        }
+        final List<Path> needed;
+        try (var walk = Files.walk(ROOT)) {
+            needed = walk.filter(Files::isRegularFile).map(ROOT::relativize)
+                    .filter(p -> p.toString().contains("src/main/") || p.getFileName().toString().equals("pom.xml")
+                            || p.startsWith(".mvn") || p.toString().equals("mvnw"))
+                    .filter(p -> !p.startsWith("target") && !(p.getNameCount() > 1 && p.getName(1).toString().equals("target")))
+                    .toList();
+        }
+        assertThat(needed).as("sources found").isNotEmpty();
+        assertThat(needed).as("files the image build needs").noneMatch(p -> ignored.stream().anyMatch(m -> m.matches(p)));
+    }
+
     // ---------------------------------------------------------------- the Kafka cluster
 
     @Test
