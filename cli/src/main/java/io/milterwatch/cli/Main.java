@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The single {@code milterwatch} command. */
 @Command(name = "milterwatch", mixinStandardHelpOptions = true, version = "milterwatch 0.1.0",
         description = "Continuous detection of exposed milter services (AXIGEN AXIMilter and Sendmail milters) on Kafka.",
-        subcommands = {RunCommand.class, TargetsCommand.class, AlertsCommand.class, StateCommand.class, ProbeCommand.class,
+        subcommands = {RunCommand.class, TargetsCommand.class, TopicsCommand.class, AlertsCommand.class, StateCommand.class, ProbeCommand.class,
                 ParseFirewallCommand.class, ShipLogsCommand.class, WorkerCommand.class, ProcessorCommand.class, BenchProbeCommand.class,
                 BenchStreamsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
