@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
                 "  milterwatch targets add 192.0.2.10:8891   # in a second terminal",
                 "  milterwatch alerts --follow",
                 "  milterwatch targets import --help         # help of any command"},
-        subcommands = {RunCommand.class, TargetsCommand.class, AlertsCommand.class, StateCommand.class, ProbeCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, TargetsCommand.class, AlertsCommand.class, StateCommand.class, ProbeCommand.class,
                 ParseFirewallCommand.class, ShipLogsCommand.class, WorkerCommand.class, ProcessorCommand.class, BenchProbeCommand.class,
                 BenchStreamsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
