@@ -42,7 +42,10 @@ import picocli.CommandLine.Spec;
  * </ol>
  */
 @Command(name = "bench-probe", mixinStandardHelpOptions = true,
-        description = "Benchmark the probe engine on loopback (prints figures; see docs/BENCHMARKS.md).")
+        description = "Benchmark the probe engine on loopback (prints figures; see docs/BENCHMARKS.md).",
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch bench-probe", "  milterwatch bench-probe --concurrency 1024 --probes 500000",
+                "  ip netns exec bench milterwatch bench-probe --filtered       # root, in a namespace of its own"})
 final class BenchProbeCommand implements Callable<Integer> {
 
     @Option(names = "--listeners", defaultValue = "16", description = "Loopback milter listeners (ports), default ${DEFAULT-VALUE}")

@@ -22,7 +22,13 @@ import picocli.CommandLine.Spec;
  * restarts; with them, that cluster is used and no broker is started.
  */
 @Command(name = "run", description = "Run the whole pipeline: embedded Kafka broker (unless --bootstrap-servers), "
-        + "stream processor and one probe worker.", mixinStandardHelpOptions = true)
+        + "stream processor and one probe worker, until Ctrl-C.", mixinStandardHelpOptions = true,
+        exitCodeList = {"130:stopped with Ctrl-C, after draining the worker and closing the processor and broker"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch run                                   # embedded broker, data in ./milterwatch-data",
+                "  milterwatch run --data-dir /var/lib/milterwatch --kafka-port 19092",
+                "  milterwatch run --bootstrap-servers kafka1:9092,kafka2:9092 --no-worker",
+                "  milterwatch run --vantage dmz-1 --zone EXTERNAL --config milterwatch.properties"})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin

@@ -24,13 +24,19 @@ import picocli.CommandLine.Spec;
  * {@code min.insync.replicas} are decided once, by the operator, from the one list of topic names.
  */
 @Command(name = "topics", description = "Create the pipeline's topics.", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch topics create --bootstrap-servers kafka-1:9092",
+                "  MILTERWATCH_TOPIC_REPLICATION_FACTOR=3 MILTERWATCH_TOPIC_MIN_INSYNC_REPLICAS=2 milterwatch topics create"},
         subcommands = TopicsCommand.Create.class)
 final class TopicsCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create the missing topics with topic.partitions, topic.replication.factor and topic.min.insync.replicas,",
                     "then print every topic as it is. Existing topics are left as they are; one that is less durable than asked",
-                    "is reported on stderr."})
+                    "is reported on stderr."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  milterwatch topics create --bootstrap-servers kafka-1:9092",
+                    "  MILTERWATCH_TOPIC_REPLICATION_FACTOR=3 MILTERWATCH_TOPIC_MIN_INSYNC_REPLICAS=2 milterwatch topics create"})
     static final class Create implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
