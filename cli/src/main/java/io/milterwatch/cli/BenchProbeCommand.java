@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.Zone;
+import io.milterwatch.worker.config.WorkerConfig;
 import io.milterwatch.worker.probe.EngineConfig;
 import io.milterwatch.worker.probe.ProbeEngine;
 import io.milterwatch.worker.probe.ProbeOutcome;
@@ -41,11 +42,29 @@ import picocli.CommandLine.Spec;
  * </ol>
  */
 @Command(name = "bench-probe", mixinStandardHelpOptions = true,
-        description = "Benchmark the probe engine on loopback (prints figures; see docs/BENCHMARKS.md).")
+        description = "Benchmark the probe engine on loopback (prints figures; see docs/BENCHMARKS.md).",
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch bench-probe", "  milterwatch bench-probe --concurrency 1024 --probes 500000",
+                "  ip netns exec bench milterwatch bench-probe --filtered       # root, in a namespace of its own"})
 final class BenchProbeCommand implements Callable<Integer> {
 
     @Option(names = "--listeners", defaultValue = "16", description = "Loopback milter listeners (ports), default ${DEFAULT-VALUE}")
     int listeners;
+
+    @Option(names = "--addresses", defaultValue = "4",
+            description = "Loopback addresses the listeners are spread over (127.0.0.1, .2, ...), default ${DEFAULT-VALUE}")
+    int addresses;
+
+    @Option(names = "--reactors", defaultValue = "auto",
+            description = "Selector threads of the engine (worker.reactors), default ${DEFAULT-VALUE}")
+    String reactors;
+
+    @Option(names = "--targets", split = ",", paramLabel = "127.x.y.z:PORT",
+            description = "Probe these loopback listeners (another process, say) instead of starting listeners in this one")
+    List<String> externalTargets;
+
+    @Option(names = "--serve", description = "Only run the loopback listeners (prints their addresses) until stopped")
+    boolean serve;
 
     @Option(names = "--concurrency", defaultValue = "512", description = "Handshakes in flight, default ${DEFAULT-VALUE}")
     int concurrency;
@@ -76,60 +95,97 @@ final class BenchProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
+        if (serve) {
+            return serve(out);
+        }
         out.printf("machine: %d CPUs, max heap %d MB, java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.version"));
         final Scope loopbackOnly = Scope.parse("127.0.0.0/8", "none");
-        try (LoopbackMilters milters = new LoopbackMilters(listeners)) {
-            final List<Integer> ports = milters.ports();
+        try (LoopbackMilters milters = externalTargets == null ? new LoopbackMilters(listeners, addresses) : null) {
+            final List<InetSocketAddress> targets = milters != null ? milters.addresses() : parseTargets(externalTargets);
+            final int reactorCount = WorkerConfig.reactors(reactors);
             final EngineConfig config = EngineConfig.defaults(new ProbeTimeouts(connectTimeoutMs, 3000))
-                    .withLimits(concurrency, concurrency, 1_000_000).withScope(loopbackOnly);
+                    .withLimits(concurrency, concurrency, 1_000_000).withScope(loopbackOnly).withReactors(reactorCount);
             try (ProbeEngine engine = new ProbeEngine(config, "bench", Zone.INTERNAL)) {
-                run(engine, ports, warmup);
+                run(engine, targets, warmup);
                 final long reactorCpu0 = threadCpu("probe-reactor-bench");
                 final long serverCpu0 = threadCpu("bench-milters");
                 final long start = System.nanoTime();
-                final Map<Outcome, Long> outcomes = run(engine, ports, probes);
+                final Map<Outcome, Long> outcomes = run(engine, targets, probes);
                 final double seconds = (System.nanoTime() - start) / 1e9;
                 final double reactorCpu = (threadCpu("probe-reactor-bench") - reactorCpu0) / 1e9;
                 final double serverCpu = (threadCpu("bench-milters") - serverCpu0) / 1e9;
-                out.printf("handshakes: %d probes against %d listeners at concurrency %d in %.2f s = %.0f probes/s; outcomes %s;"
-                        + " peak sockets %d%n", probes, listeners, concurrency, seconds, probes / seconds, outcomes, engine.peakOpenSockets());
-                out.printf("  CPU (user+kernel) of the engine's reactor thread %.2f s = %.0f probes per reactor CPU-second;"
-                        + " of the loopback listeners' thread %.2f s; load average before the run %.2f%n", reactorCpu, probes / reactorCpu,
-                        serverCpu, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                final long addressCount = targets.stream().map(InetSocketAddress::getAddress).distinct().count();
+                out.printf("handshakes: %d probes against %d listeners (%s, %d addresses) with %d reactor thread(s) at concurrency %d in"
+                        + " %.2f s = %.0f probes/s; outcomes %s; peak sockets %d%n", probes, targets.size(),
+                        milters != null ? "in this process" : "another process", addressCount, reactorCount, concurrency, seconds,
+                        probes / seconds, outcomes, engine.peakOpenSockets());
+                out.printf("  CPU (user+kernel) of the engine's reactor threads %.2f s = %.0f probes per reactor CPU-second;"
+                        + " of the loopback listeners' thread %s; load average before the run %.2f%n", reactorCpu, probes / reactorCpu,
+                        milters != null ? String.format("%.2f s", serverCpu) : "(another process)",
+                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             }
             if (filtered) {
                 filtered(out, loopbackOnly);
             }
-            if (nmap) {
-                nmap(out, ports);
+            if (nmap && milters != null) {
+                nmap(out, milters.addresses());
             }
         }
         out.flush();
         return 0;
     }
 
-    private static long threadCpu(final String name) {
-        final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        for (final Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().equals(name)) {
-                return threads.getThreadCpuTime(t.getId());
-            }
+    private int serve(final PrintWriter out) throws Exception {
+        try (LoopbackMilters milters = new LoopbackMilters(listeners, addresses)) {
+            out.println(milters.addresses().stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
+                    .collect(Collectors.joining(",")));
+            out.flush();
+            new java.util.concurrent.CountDownLatch(1).await();
         }
         return 0;
     }
 
-    private static Map<Outcome, Long> run(final ProbeEngine engine, final List<Integer> ports, final int n)
-            throws InterruptedException, java.net.UnknownHostException {
+    private List<InetSocketAddress> parseTargets(final List<String> texts) {
+        final List<InetSocketAddress> out = new java.util.ArrayList<>();
+        for (final String t : texts) {
+            final int colon = t.lastIndexOf(':');
+            try {
+                final InetAddress a = InetAddress.getByName(t.substring(0, Math.max(0, colon)));
+                if (colon < 1 || !a.isLoopbackAddress() || !(a instanceof java.net.Inet4Address)) {
+                    throw new IllegalArgumentException();
+                }
+                out.add(new InetSocketAddress(a, Integer.parseInt(t.substring(colon + 1))));
+            } catch (final IllegalArgumentException | java.net.UnknownHostException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--targets: '" + t
+                        + "' is not 127.x.y.z:PORT (the benchmark probes loopback only)");
+            }
+        }
+        return out;
+    }
+
+    /** CPU time of every live thread whose name starts with the prefix. */
+    private static long threadCpu(final String prefix) {
+        final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (final Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix)) {
+                sum += Math.max(0, threads.getThreadCpuTime(t.getId()));
+            }
+        }
+        return sum;
+    }
+
+    private static Map<Outcome, Long> run(final ProbeEngine engine, final List<InetSocketAddress> targets, final int n)
+            throws InterruptedException {
         final Semaphore window = new Semaphore(engine.config().maxInFlight() * 2);
         final Map<Outcome, AtomicLong> counts = new EnumMap<>(Outcome.class);
         for (final Outcome o : Outcome.values()) {
             counts.put(o, new AtomicLong());
         }
-        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         for (int i = 0; i < n; i++) {
             window.acquire();
-            engine.probe(new InetSocketAddress(loopback, ports.get(i % ports.size()))).thenAccept(o -> {
+            engine.probe(targets.get(i % targets.size())).thenAccept(o -> {
                 counts.get(o.outcome()).incrementAndGet();
                 window.release();
             });
@@ -184,15 +240,19 @@ final class BenchProbeCommand implements Callable<Integer> {
         }
     }
 
-    private static void nmap(final PrintWriter out, final List<Integer> ports) throws Exception {
-        final String list = ports.stream().map(String::valueOf).collect(Collectors.joining(","));
+    private static void nmap(final PrintWriter out, final List<InetSocketAddress> listeners) throws Exception {
+        final String list = listeners.stream().map(a -> String.valueOf(a.getPort())).distinct().collect(Collectors.joining(","));
+        final List<String> hosts = listeners.stream().map(a -> a.getAddress().getHostAddress()).distinct().toList();
+        final List<Integer> ports = listeners.stream().map(InetSocketAddress::getPort).toList();
         for (final String scan : List.of("-sT", "-sV")) {
             final long start = System.nanoTime();
-            final Process p = new ProcessBuilder("nmap", scan, "-Pn", "-n", "-p", list, "127.0.0.1").redirectErrorStream(true).start();
+            final List<String> command = new java.util.ArrayList<>(List.of("nmap", scan, "-Pn", "-n", "-p", list));
+            command.addAll(hosts);
+            final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             final String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor();
             final double seconds = (System.nanoTime() - start) / 1e9;
-            final String named = text.lines().filter(l -> l.matches("\\d+/tcp.*")).map(l -> l.replaceAll("\\s+", " "))
+            final String named = text.lines().filter(l -> l.matches("\\d+/tcp +open.*")).map(l -> l.replaceAll("\\s+", " "))
                     .collect(Collectors.groupingBy(l -> l.replaceFirst("^\\d+/tcp ", ""), Collectors.counting())).toString();
             out.printf("nmap %s on %d ports: %.2f s; ports reported as %s%n", scan, ports.size(), seconds, named);
         }

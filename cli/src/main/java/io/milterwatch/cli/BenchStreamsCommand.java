@@ -63,7 +63,9 @@ import picocli.CommandLine.Spec;
  * firewall line for a remediated milter port reaching the raw topic to the REGRESSED alert being
  * readable, while background lines flow. Starts an embedded broker unless --bootstrap-servers.
  */
-@Command(name = "bench-streams", description = "Benchmark the stream processor on firewall lines (prints figures).", mixinStandardHelpOptions = true)
+@Command(name = "bench-streams", description = "Benchmark the stream processor on firewall lines (prints figures).", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch bench-streams --bootstrap-servers localhost:9092"})
 final class BenchStreamsCommand implements Callable<Integer> {
 
     @Mixin

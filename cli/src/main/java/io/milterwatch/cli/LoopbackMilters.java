@@ -27,12 +27,21 @@ final class LoopbackMilters implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong handshakes = new AtomicLong();
     private volatile boolean closing;
+    private final java.util.ArrayDeque<java.nio.channels.Channel> toClose = new java.util.ArrayDeque<>();
 
     LoopbackMilters(final int count) throws IOException {
+        this(count, 1);
+    }
+
+    /** {@code count} listeners spread over the addresses 127.0.0.1 to 127.0.0.{addresses}. */
+    LoopbackMilters(final int count, final int addresses) throws IOException {
+        if (addresses < 1 || addresses > 254) {
+            throw new IllegalArgumentException("addresses " + addresses + " is outside 1..254");
+        }
         selector = Selector.open();
         for (int i = 0; i < count; i++) {
             final ServerSocketChannel server = ServerSocketChannel.open();
-            server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 4096);
+            server.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (1 + i % addresses)}), 0), 4096);
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
             servers.add(server);
@@ -44,6 +53,11 @@ final class LoopbackMilters implements AutoCloseable {
 
     List<Integer> ports() {
         return servers.stream().map(s -> s.socket().getLocalPort()).toList();
+    }
+
+    /** Where the listeners are, in the order they were opened. */
+    List<InetSocketAddress> addresses() {
+        return servers.stream().map(s -> (InetSocketAddress) s.socket().getLocalSocketAddress()).toList();
     }
 
     long handshakes() {
@@ -61,7 +75,12 @@ final class LoopbackMilters implements AutoCloseable {
         final ByteBuffer buf = ByteBuffer.allocateDirect(4096);
         try {
             while (!closing) {
-                selector.select(500);
+                if (toClose.isEmpty()) {
+                    selector.select(500);
+                } else {
+                    selector.selectNow();
+                }
+                closeDeregistered();
                 final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     final SelectionKey key = it.next();
@@ -77,7 +96,7 @@ final class LoopbackMilters implements AutoCloseable {
                             read(key, buf);
                         }
                     } catch (final IOException e) {
-                        key.channel().close();
+                        close(key);
                     }
                 }
             }
@@ -92,22 +111,38 @@ final class LoopbackMilters implements AutoCloseable {
         buf.clear();
         final int n = ch.read(buf);
         if (n < 0) {
-            ch.close();
+            close(key);
             return;
         }
         buf.flip();
         if (seen[0] == 0) {
             if (n < 17 || buf.getInt(0) != 13 || buf.get(4) != 'O') {
-                ch.close();
+                close(key);
                 return;
             }
             seen[0] = 17;
             ch.write(ByteBuffer.wrap(REPLY));
             handshakes.incrementAndGet();
             if (n >= 22 && buf.get(21) == 'Q') {
-                ch.close();
+                close(key);
             }
         } else if (buf.remaining() >= 5 && buf.get(4) == 'Q') {
+            close(key);
+        }
+    }
+
+    /**
+     * Cancels the key and closes the channel once the selector has deregistered it: a plain
+     * close(2), where closing a registered channel costs NIO a shutdown and an option read more.
+     */
+    private void close(final SelectionKey key) {
+        key.cancel();
+        toClose.add(key.channel());
+    }
+
+    private void closeDeregistered() throws IOException {
+        java.nio.channels.Channel ch;
+        while ((ch = toClose.poll()) != null) {
             ch.close();
         }
     }

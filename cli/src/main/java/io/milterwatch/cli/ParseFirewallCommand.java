@@ -29,7 +29,11 @@ import picocli.CommandLine.Spec;
 
 /** Parses firewall log lines offline and prints what the stream processor would make of each. */
 @Command(name = "parse-firewall", mixinStandardHelpOptions = true,
-        description = "Parse firewall log lines (FILE, or stdin) and print one JSON object per line: status EVENT, SKIPPED or INVALID.")
+        description = "Parse firewall log lines (FILE, or stdin) and print one JSON object per line: status EVENT, SKIPPED or INVALID.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch parse-firewall /var/log/ufw.log",
+                "  journalctl -k -o short-iso | milterwatch parse-firewall --prefix-actions 'MAILFW-OK=ALLOW,MAILFW-NO=DROP'",
+                "  milterwatch parse-firewall --format fortigate --zone Europe/Berlin fortigate.log"})
 final class ParseFirewallCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();

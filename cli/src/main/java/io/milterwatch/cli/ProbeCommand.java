@@ -35,7 +35,11 @@ import picocli.CommandLine.Spec;
  * limits, timeouts), from {@code --config}, the environment and the flags below.
  */
 @Command(name = "probe", mixinStandardHelpOptions = true,
-        description = "Probe targets now, without Kafka; one JSON object per probed address and port on standard output.")
+        description = "Probe targets now, without Kafka; one JSON object per probed address and port on standard output.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch probe 127.0.0.1:8891",
+                "  milterwatch probe mx.example.org --ports 1981,8891 --connect-timeout-ms 1500",
+                "  milterwatch probe 192.0.2.0/28:11332 --scope 192.0.2.0/24 | jq -r '.ip + \" \" + .outcome'"})
 final class ProbeCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "TARGET",

@@ -22,7 +22,13 @@ import picocli.CommandLine.Spec;
  * restarts; with them, that cluster is used and no broker is started.
  */
 @Command(name = "run", description = "Run the whole pipeline: embedded Kafka broker (unless --bootstrap-servers), "
-        + "stream processor and one probe worker.", mixinStandardHelpOptions = true)
+        + "stream processor and one probe worker, until Ctrl-C.", mixinStandardHelpOptions = true,
+        exitCodeList = {"130:stopped with Ctrl-C, after draining the worker and closing the processor and broker"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch run                                   # embedded broker, data in ./milterwatch-data",
+                "  milterwatch run --data-dir /var/lib/milterwatch --kafka-port 19092",
+                "  milterwatch run --bootstrap-servers kafka1:9092,kafka2:9092 --no-worker",
+                "  milterwatch run --vantage dmz-1 --zone EXTERNAL --config milterwatch.properties"})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -89,6 +95,8 @@ final class RunCommand implements Callable<Integer> {
         if (pipeline.processor().queryPort() > 0) {
             final String processorHttp = "http://" + settings.string(ProcessorSettings.HTTP_HOST.name()) + ":" + pipeline.processor().queryPort();
             out.println("  query API:   " + processorHttp + "/api/state  (also /api/alerts, /api/transitions)");
+            out.println("  dashboard:   " + processorHttp + "/"
+                    + (settings.stringOrNull(ProcessorSettings.HTTP_TOKEN.name()) == null ? "" : "#token=TOKEN"));
             out.println("  metrics:     " + processorHttp + "/metrics  (stream processor; health: /health/live, /health/ready)");
         }
         if (pipeline.workerEndpoint() != null) {

@@ -21,7 +21,11 @@ import picocli.CommandLine.Spec;
 
 /** Tails a log file onto the raw firewall topic, one record per line, until interrupted. */
 @Command(name = "ship-logs", mixinStandardHelpOptions = true,
-        description = "Follow a firewall log file (across rotation) and send each line to the raw firewall topic.")
+        description = "Follow a firewall log file (across rotation) and send each line to the raw firewall topic.",
+        exitCodeList = {"130:stopped with Ctrl-C, after sending what was read"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch ship-logs /var/log/ufw.log",
+                "  milterwatch ship-logs --from-beginning --device edge-fw-1 /var/log/firewall/edge.log"})
 final class ShipLogsCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShipLogsCommand.class);

@@ -1,6 +1,7 @@
 package io.milterwatch.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -11,14 +12,26 @@ import io.milterwatch.serde.Records;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Prints the current exposure state of every ip:port, from the compacted state topic. */
-@Command(name = "state", description = "Show the current exposure state of every watched ip:port.", mixinStandardHelpOptions = true)
+/** Prints the current exposure state of every ip:port, or of those TARGET selects, from the compacted state topic. */
+@Command(name = "state", mixinStandardHelpOptions = true,
+        description = {"Show the current exposure state of every watched ip:port, or of those TARGET selects:",
+                "  IP:PORT or [IPV6]:PORT   that endpoint",
+                "  IP or IPV6               every port of that address",
+                "  CIDR[:PORT]              every endpoint inside the range (on that port)",
+                "  HOST[:PORT]              the endpoints of the target added under exactly that name"},
+        exitCodeList = {"3:TARGET matches no watched ip:port (not added, or not probed yet)"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch state", "  milterwatch state 192.0.2.10:8891", "  milterwatch state 192.0.2.0/24",
+                "  milterwatch state [2001:db8::25]:11332 --json", "  milterwatch state mx.example.org"})
 final class StateCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+    @Parameters(arity = "0..1", paramLabel = "TARGET", description = "Which endpoints to show (default: all)")
+    String target;
     @Option(names = "--json", description = "One JSON object per line, for machines")
     boolean json;
     @Spec
@@ -26,18 +39,26 @@ final class StateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        final StateFilter filter = target == null ? null : StateFilter.parse(target);
         final Settings s = connection.settings();
         final Map<String, ExposureState> latest;
         try (TopicReader reader = new TopicReader(s.string("bootstrap.servers"), s.kafkaOverrides())) {
             latest = reader.latest(connection.topics(s).exposureState(), Records.EXPOSURE_STATE);
         }
+        final List<ExposureState> shown = latest.values().stream().filter(st -> filter == null || filter.matches(st)).toList();
         final PrintWriter out = spec.commandLine().getOut();
-        for (final ExposureState st : latest.values()) {
+        for (final ExposureState st : shown) {
             out.println(json ? RecordJson.toJson(st) : AlertFormat.state(st));
         }
         if (!json) {
-            out.println(latest.size() + " endpoint(s)");
+            out.println(shown.size() + " endpoint(s)");
         }
-        return 0;
+        out.flush();
+        if (filter != null && shown.isEmpty()) {
+            spec.commandLine().getErr().println("state: no watched ip:port matches '" + filter.text() + "' (not added, or not probed yet;"
+                    + " see `milterwatch targets list`)");
+            return ExitCodes.NOT_FOUND;
+        }
+        return ExitCodes.OK;
     }
 }

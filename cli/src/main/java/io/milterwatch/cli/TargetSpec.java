@@ -10,11 +10,27 @@ import java.util.List;
  */
 record TargetSpec(String id, String host, List<Integer> ports) {
 
+    /** Longest host name DNS allows; with brackets, a port and a prefix length, a target is never longer than MAX_TEXT. */
+    static final int MAX_HOST = 253;
+    static final int MAX_TEXT = MAX_HOST + 12;
+
     static TargetSpec parse(final String text) {
         final String s = text == null ? "" : text.trim();
         if (s.isEmpty()) {
             throw new IllegalArgumentException("empty target; expected HOST:PORT, [IPV6]:PORT or HOST");
         }
+        if (s.length() > MAX_TEXT) {
+            throw new IllegalArgumentException("'" + printable(s.substring(0, 40)) + "...': " + s.length()
+                    + " characters; a target is at most " + MAX_TEXT + " (a host name at most " + MAX_HOST + ")");
+        }
+        final TargetSpec spec = parseChecked(s);
+        if (spec.host().length() > MAX_HOST) {
+            throw new IllegalArgumentException("'" + printable(s.substring(0, 40)) + "...': host is longer than " + MAX_HOST + " characters");
+        }
+        return spec;
+    }
+
+    private static TargetSpec parseChecked(final String s) {
         for (int i = 0; i < s.length(); i++) {
             final char c = s.charAt(i);
             if (c < 0x21 || c > 0x7E || c == '%') {

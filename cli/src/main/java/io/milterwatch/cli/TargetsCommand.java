@@ -1,13 +1,25 @@
 package io.milterwatch.cli;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
@@ -28,31 +40,60 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Registers, removes and lists targets on the compacted targets topic. */
-@Command(name = "targets", description = "Add, remove or list watched targets.", mixinStandardHelpOptions = true,
-        subcommands = {TargetsCommand.Add.class, TargetsCommand.Remove.class, TargetsCommand.ListTargets.class})
+@Command(name = "targets", description = "Add, import, remove or list watched targets.", mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  milterwatch targets add 192.0.2.10:8891 mx.example.org",
+                "  milterwatch targets import targets.txt",
+                "  milterwatch targets list"},
+        subcommands = {TargetsCommand.Add.class, TargetsCommand.Import.class, TargetsCommand.Remove.class, TargetsCommand.ListTargets.class})
 final class TargetsCommand {
 
-    @Command(name = "add", description = "Watch HOST:PORT, [IPV6]:PORT or HOST (default milter ports).", mixinStandardHelpOptions = true)
+    /** What every added target carries besides its address: shared by add and import. */
+    static final class TargetOptions {
+        @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "300", description = "Re-probe interval, 5..604800 (default ${DEFAULT-VALUE})")
+        int interval;
+        @Option(names = "--allow-zone", paramLabel = "ZONE", split = ",", defaultValue = "INTERNAL",
+                description = "Zones a milter may answer from: INTERNAL, EXTERNAL (default ${DEFAULT-VALUE})")
+        List<Zone> allowedZones;
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Label carried into alerts (repeatable)")
+        Map<String, String> labels = new LinkedHashMap<>();
+
+        void check() {
+            if (interval < 5 || interval > 7 * 86_400) {
+                throw new IllegalArgumentException("--interval " + interval + " is outside 5..604800 seconds");
+            }
+        }
+
+        Target target(final TargetSpec t) {
+            return Target.newBuilder().setId(t.id()).setHost(t.host()).setPorts(t.ports()).setLabels(labels)
+                    .setIntervalSeconds(interval).setAllowedZones(allowedZones).setCreatedAtMs(System.currentTimeMillis()).build();
+        }
+
+        String describe() {
+            return "every " + interval + " s, allowed from " + allowedZones.stream().map(z -> z.name().toLowerCase(Locale.ROOT)).toList();
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Watch targets: HOST:PORT, [IPV6]:PORT, HOST (the default milter ports) or a CIDR range.",
+            footerHeading = "%nExamples:%n",
+            footer = {"  milterwatch targets add 192.0.2.10:8891",
+                    "  milterwatch targets add mx.example.org                  # ports 1981, 8891, 8893, 11332",
+                    "  milterwatch targets add 192.0.2.0/28:1981 [2001:db8::25]:8891 --interval 60",
+                    "  milterwatch targets add 10.1.2.3:11332 --allow-zone INTERNAL --label owner=mail-team"})
     static final class Add implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
-        @Parameters(arity = "1..*", paramLabel = "TARGET", description = "HOST:PORT, [IPV6]:PORT, or HOST")
+        @Parameters(arity = "1..*", paramLabel = "TARGET", description = "HOST:PORT, [IPV6]:PORT, HOST, or a CIDR range (A.B.C.D/N[:PORT], [X::/N]:PORT)")
         List<String> targets;
-        @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "300", description = "Re-probe interval (default ${DEFAULT-VALUE})")
-        int interval;
-        @Option(names = "--allow-zone", paramLabel = "ZONE", split = ",", defaultValue = "INTERNAL",
-                description = "Zones a milter may answer from (default ${DEFAULT-VALUE})")
-        List<Zone> allowedZones;
-        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Label carried into alerts")
-        Map<String, String> labels = new LinkedHashMap<>();
+        @Mixin
+        TargetOptions options;
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            if (interval < 5 || interval > 7 * 86_400) {
-                throw new IllegalArgumentException("--interval " + interval + " is outside 5..604800 seconds");
-            }
+            options.check();
             final List<TargetSpec> specs = new ArrayList<>();
             for (final String t : targets) {
                 specs.add(TargetSpec.parse(t));
@@ -62,22 +103,175 @@ final class TargetsCommand {
             try (KafkaProducer<String, byte[]> producer = producer(s)) {
                 final List<Future<RecordMetadata>> sent = new ArrayList<>();
                 for (final TargetSpec t : specs) {
-                    final Target target = Target.newBuilder().setId(t.id()).setHost(t.host()).setPorts(t.ports()).setLabels(labels)
-                            .setIntervalSeconds(interval).setAllowedZones(allowedZones).setCreatedAtMs(System.currentTimeMillis()).build();
-                    sent.add(producer.send(new ProducerRecord<>(topics.targets(), t.id(), Records.TARGET.encode(target))));
+                    sent.add(producer.send(new ProducerRecord<>(topics.targets(), t.id(), Records.TARGET.encode(options.target(t)))));
                 }
                 for (int i = 0; i < specs.size(); i++) {
                     sent.get(i).get();
                     spec.commandLine().getOut().println("added " + specs.get(i).id() + " (ports " + (specs.get(i).ports().isEmpty()
-                            ? "default" : specs.get(i).ports()) + ", every " + interval + " s, allowed from "
-                            + allowedZones.stream().map(z -> z.name().toLowerCase(Locale.ROOT)).toList() + ")");
+                            ? "default" : specs.get(i).ports()) + ", " + options.describe() + ")");
                 }
             }
-            return 0;
+            return ExitCodes.OK;
         }
     }
 
-    @Command(name = "remove", description = "Stop watching targets (writes tombstones).", mixinStandardHelpOptions = true)
+    /**
+     * Many targets from a file or standard input, one per line, with one producer. A bad line is
+     * reported with its line number and reason and skipped; the good lines are imported anyway and
+     * the exit code is 2. Importing is idempotent (the topic is compacted by target id, and the
+     * same target twice is the same record), so the fix for a bad line is to correct it and import
+     * the file again: nothing is duplicated, and a partial import never leaves anything half-done.
+     */
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Watch every target listed in FILE ('-' reads standard input), one per line: HOST:PORT, [IPV6]:PORT, "
+                    + "HOST, a bare IPv6 literal or a CIDR range. '#' starts a comment; blank lines are ignored.",
+                    "Every bad line is reported as FILE:LINE: reason and skipped; the good lines are imported anyway and the exit "
+                            + "code is then 2 (fix the lines and import again: re-importing a target only replaces it). "
+                            + "A target listed twice is imported once. Progress goes to standard error."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  milterwatch targets import targets.txt",
+                    "  milterwatch targets import --dry-run targets.txt        # check the file, send nothing",
+                    "  grep -v '^10\\.' hosts.txt | milterwatch targets import - --interval 600",
+                    "",
+                    "  targets.txt:",
+                    "    # mail relays",
+                    "    192.0.2.10:8891",
+                    "    mx.example.org            # default milter ports",
+                    "    198.51.100.0/28:1981",
+                    "    [2001:db8::25]:11332"})
+    static final class Import implements Callable<Integer> {
+        @Mixin
+        ConnectionOptions connection;
+        @Parameters(paramLabel = "FILE", description = "File with one target per line, or '-' for standard input")
+        String file;
+        @Mixin
+        TargetOptions options;
+        @Option(names = "--dry-run", description = "Check every line and print the summary, but send nothing")
+        boolean dryRun;
+        @Option(names = "--progress-every", paramLabel = "N", defaultValue = "10000",
+                description = "Print progress to standard error every N acknowledged targets (default ${DEFAULT-VALUE}; 0: never)")
+        int progressEvery;
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            options.check();
+            if (progressEvery < 0) {
+                throw new IllegalArgumentException("--progress-every " + progressEvery + " is negative");
+            }
+            final boolean stdin = "-".equals(file);
+            final String source = stdin ? "stdin" : file;
+            final long total = stdin ? -1 : countCandidates(Path.of(file));
+            final PrintWriter out = spec.commandLine().getOut();
+            final PrintWriter err = spec.commandLine().getErr();
+            final Settings s = dryRun ? null : connection.settings();
+            final ImportCounts counts = new ImportCounts();
+            final AtomicLong acknowledged = new AtomicLong();
+            final AtomicReference<Exception> failure = new AtomicReference<>();
+            try (BufferedReader reader = open(stdin);
+                 KafkaProducer<String, byte[]> producer = dryRun ? null : importProducer(s)) {
+                final String topic = dryRun ? null : connection.topics(s).targets();
+                final Set<String> seen = new HashSet<>();
+                String line;
+                long number = 0;
+                while ((line = reader.readLine()) != null && failure.get() == null) {
+                    number++;
+                    final int hash = line.indexOf('#');
+                    final String text = (hash >= 0 ? line.substring(0, hash) : line).strip();
+                    if (text.isEmpty()) {
+                        counts.ignored++;
+                        continue;
+                    }
+                    final TargetSpec t;
+                    try {
+                        t = TargetSpec.parse(text);
+                    } catch (final IllegalArgumentException e) {
+                        counts.bad++;
+                        err.println(source + ":" + number + ": " + e.getMessage());
+                        continue;
+                    }
+                    if (!seen.add(t.id())) {
+                        counts.duplicates++;
+                        continue;
+                    }
+                    counts.good++;
+                    if (dryRun) {
+                        continue;
+                    }
+                    producer.send(new ProducerRecord<>(topic, t.id(), Records.TARGET.encode(options.target(t))), (md, e) -> {
+                        if (e != null) {
+                            failure.compareAndSet(null, e);
+                            return;
+                        }
+                        final long n = acknowledged.incrementAndGet();
+                        if (progressEvery > 0 && n % progressEvery == 0) {
+                            err.println(String.format(Locale.ROOT, "imported %,d%s targets", n, total >= 0
+                                    ? String.format(Locale.ROOT, " / %,d", total) : ""));
+                            err.flush();
+                        }
+                    });
+                }
+                if (producer != null) {
+                    producer.flush();
+                }
+            }
+            if (failure.get() != null) {
+                throw new IllegalStateException("sending to Kafka failed after " + acknowledged.get() + " of " + counts.good
+                        + " targets: " + failure.get().getMessage(), failure.get());
+            }
+            out.println(String.format(Locale.ROOT, "%s %,d target(s) from %s (%,d bad line(s), %,d duplicate(s) skipped, "
+                    + "%,d comment or blank line(s)); %s", dryRun ? "checked: would import" : "imported", counts.good, source,
+                    counts.bad, counts.duplicates, counts.ignored, options.describe()));
+            out.flush();
+            return counts.bad > 0 ? ExitCodes.USAGE : ExitCodes.OK;
+        }
+
+        private BufferedReader open(final boolean stdin) throws IOException {
+            if (stdin) {
+                return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            }
+            try {
+                return Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
+            } catch (final NoSuchFileException e) {
+                throw new IllegalArgumentException("FILE '" + file + "' does not exist", e);
+            }
+        }
+
+        /** Lines that are neither blank nor comments: the denominator of the progress lines. */
+        private static long countCandidates(final Path path) throws IOException {
+            if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                throw new IllegalArgumentException("FILE '" + path + "' is not a readable file");
+            }
+            try (var lines = Files.lines(path, StandardCharsets.UTF_8)) {
+                return lines.filter(l -> {
+                    final int hash = l.indexOf('#');
+                    return !(hash >= 0 ? l.substring(0, hash) : l).isBlank();
+                }).count();
+            } catch (final java.io.UncheckedIOException e) {
+                throw new IllegalArgumentException("FILE '" + path + "' is not UTF-8 text: " + e.getCause().getMessage(), e);
+            }
+        }
+
+        private static KafkaProducer<String, byte[]> importProducer(final Settings s) {
+            final Map<String, Object> props = new HashMap<>(producerProps(s));
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+            props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+            return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        }
+    }
+
+    /** Line counts of one import. */
+    private static final class ImportCounts {
+        long good;
+        long bad;
+        long duplicates;
+        long ignored;
+    }
+
+    @Command(name = "remove", description = "Stop watching targets (writes tombstones).", mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n",
+            footer = {"  milterwatch targets remove 192.0.2.10:8891", "  milterwatch targets remove mx.example.org 198.51.100.0/28:1981"})
     static final class Remove implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -88,20 +282,25 @@ final class TargetsCommand {
 
         @Override
         public Integer call() throws Exception {
+            final List<String> ids = new ArrayList<>();
+            for (final String t : targets) {
+                ids.add(TargetSpec.parse(t).id());
+            }
             final Settings s = connection.settings();
             final Topics topics = connection.topics(s);
             try (KafkaProducer<String, byte[]> producer = producer(s)) {
-                for (final String t : targets) {
-                    final String id = TargetSpec.parse(t).id();
+                for (final String id : ids) {
                     producer.send(new ProducerRecord<>(topics.targets(), id, null)).get();
                     spec.commandLine().getOut().println("removed " + id);
                 }
             }
-            return 0;
+            return ExitCodes.OK;
         }
     }
 
-    @Command(name = "list", description = "List the registered targets.", mixinStandardHelpOptions = true)
+    @Command(name = "list", description = "List the registered targets.", mixinStandardHelpOptions = true,
+            footerHeading = "%nExamples:%n",
+            footer = {"  milterwatch targets list", "  milterwatch targets list --json | jq -r .id"})
     static final class ListTargets implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -125,11 +324,15 @@ final class TargetsCommand {
             if (!json) {
                 out.println(latest.size() + " target(s)");
             }
-            return 0;
+            return ExitCodes.OK;
         }
     }
 
     static KafkaProducer<String, byte[]> producer(final Settings s) {
+        return new KafkaProducer<>(producerProps(s), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static Map<String, Object> producerProps(final Settings s) {
         final Map<String, Object> props = new HashMap<>(s.kafkaOverrides());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.string("bootstrap.servers"));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -137,6 +340,6 @@ final class TargetsCommand {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        return props;
     }
 }

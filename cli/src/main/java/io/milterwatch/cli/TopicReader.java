@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -40,6 +41,16 @@ final class TopicReader implements AutoCloseable {
      */
     void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
             final Consumer<ConsumerRecord<String, byte[]>> sink) {
+        read(topics, follow, running, sink, null);
+    }
+
+    /**
+     * As above, starting in each partition at the first record whose timestamp is at or after
+     * {@code fromMs} (the broker's time index, {@code offsetsForTimes}); at the end of a partition
+     * that has none. Null starts at the beginning.
+     */
+    void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
+            final Consumer<ConsumerRecord<String, byte[]>> sink, final Long fromMs) {
         final List<TopicPartition> partitions = new ArrayList<>();
         for (final String topic : topics) {
             final List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
@@ -49,7 +60,23 @@ final class TopicReader implements AutoCloseable {
             infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
         }
         consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        if (fromMs == null) {
+            consumer.seekToBeginning(partitions);
+        } else {
+            final Map<TopicPartition, Long> query = new HashMap<>();
+            partitions.forEach(p -> query.put(p, fromMs));
+            final Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
+            final List<TopicPartition> none = new ArrayList<>();
+            for (final TopicPartition p : partitions) {
+                final OffsetAndTimestamp at = found.get(p);
+                if (at == null) {
+                    none.add(p);
+                } else {
+                    consumer.seek(p, at.offset());
+                }
+            }
+            consumer.seekToEnd(none);
+        }
         final Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
         try {
             while (true) {

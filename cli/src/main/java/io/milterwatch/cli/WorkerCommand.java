@@ -8,7 +8,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** One probe worker against an existing cluster; configured by environment (MILTERWATCH_WORKER_*) or --config. */
-@Command(name = "worker", description = "Run one probe worker against an existing cluster.", mixinStandardHelpOptions = true)
+@Command(name = "worker", description = "Run one probe worker against an existing cluster, until Ctrl-C.", mixinStandardHelpOptions = true,
+        exitCodeList = {"130:stopped with Ctrl-C, after draining the probes in flight"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  MILTERWATCH_WORKER_VANTAGE=dmz-1 MILTERWATCH_WORKER_ZONE=EXTERNAL milterwatch worker --bootstrap-servers kafka:9092",
+                "  milterwatch worker --config inside.properties      # worker.vantage=inside-1, worker.zone=INTERNAL"})
 final class WorkerCommand implements Callable<Integer> {
 
     @Mixin

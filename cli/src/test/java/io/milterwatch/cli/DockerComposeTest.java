@@ -1,58 +1,74 @@
 package io.milterwatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import io.milterwatch.config.CommonSettings;
 import io.milterwatch.config.Setting;
 import io.milterwatch.config.Settings;
 import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.schema.Zone;
 import io.milterwatch.worker.config.WorkerConfig;
 import kafka.server.KafkaConfig;
+import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
  * Docker is not available on every machine that builds this, so docker-compose.yml is checked
- * here: every variable it gives our services is one they read (and its value is valid), every
- * variable it gives the broker is a real broker setting, and every command is a real subcommand.
+ * here, parsed as Compose parses it (anchors and merge keys resolved, {@code ${VAR:-default}}
+ * interpolated with nothing set): every variable it gives our services is one they read, with a
+ * value their own validation accepts; every variable it gives a Kafka node is a real broker or
+ * controller setting; the KRaft quorum, listeners, replication and min.insync.replicas add up; the
+ * two stream processors are one application with separate state; each probe worker sits on the
+ * networks of its zone and no other; every command is a real command line.
  */
 class DockerComposeTest {
 
+    private static final Path ROOT = Path.of("..");
+    private static final String KAFKA_IMAGE = "apache/kafka";
+    private static final String OUR_IMAGE = "milterwatch:";
+    /** Variables the apache/kafka image reads itself rather than passing on as server properties. */
+    private static final Set<String> KAFKA_IMAGE_VARIABLES = Set.of("CLUSTER_ID");
+    private static final Pattern INTERPOLATION = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
+
+    private static String composeText;
+    private static Map<String, Object> compose;
     private static Map<String, Map<String, Object>> services;
 
     @BeforeAll
     @SuppressWarnings("unchecked")
     static void load() throws Exception {
-        try (Reader r = Files.newBufferedReader(Path.of("..", "docker-compose.yml"))) {
-            final Map<String, Object> compose = new Yaml().load(r);
-            services = (Map<String, Map<String, Object>>) compose.get("services");
+        composeText = Files.readString(ROOT.resolve("docker-compose.yml"));
+        try (Reader r = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"))) {
+            compose = new Yaml().load(r);
         }
+        services = (Map<String, Map<String, Object>>) compose.get("services");
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, String> env(final Map<String, Object> service) {
-        final Map<String, Object> raw = (Map<String, Object>) service.getOrDefault("environment", Map.of());
-        return raw.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue()), (a, b) -> b, TreeMap::new));
-    }
-
-    private static Map<String, Map<String, Object>> ours() {
-        return services.entrySet().stream().filter(e -> e.getValue().containsKey("build"))
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-    }
+    // ---------------------------------------------------------------- our services
 
     @Test
-    void shouldSetOnlyVariablesOurAppsReadWithValidValues() {
+    void shouldSetOnlyVariablesOurAppsReadWithValuesTheyAccept() {
         final Set<String> ourVars = ConnectionOptions.ALL_SETTINGS.stream().map(Setting::env).collect(Collectors.toSet());
-        assertThat(ours()).containsKeys("processor", "worker-external");
+        assertThat(ours()).containsKeys("topics", "processor-1", "processor-2", "worker-internal", "worker-external");
         ours().forEach((name, service) -> {
             final Map<String, String> env = env(service);
             assertThat(env).as(name).isNotEmpty();
@@ -65,29 +81,427 @@ class DockerComposeTest {
                 }
             }
             // and the values themselves pass the apps' own validation
-            final Settings s = Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), KafkaNames.ALL);
-            final String command = ((List<?>) service.get("command")).get(0).toString();
-            if (command.equals("worker")) {
-                assertThat(WorkerConfig.from(s).bootstrapServers()).isEqualTo("kafka:9092");
-            } else {
-                assertThat(ProcessorConfig.from(s).bootstrapServers()).isEqualTo("kafka:9092");
+            final Settings s = settings(service);
+            assertThat(s.string(CommonSettings.BOOTSTRAP_SERVERS.name())).as(name).isEqualTo(String.join(",", brokerBootstrap()));
+            switch (command(service).get(0)) {
+                case "worker" -> assertThat(WorkerConfig.from(s).bootstrapServers()).isNotBlank();
+                case "processor" -> assertThat(ProcessorConfig.from(s).bootstrapServers()).isNotBlank();
+                default -> assertThatCode(() -> Pipeline.minInsyncReplicas(s)).as(name).doesNotThrowAnyException();
             }
         });
     }
 
     @Test
-    void shouldRunRealSubcommands() {
-        final Set<String> subcommands = Main.commandLine().getSubcommands().keySet();
-        ours().forEach((name, service) -> assertThat(subcommands).as(name).contains(((List<?>) service.get("command")).get(0).toString()));
+    void shouldRunRealCommandLinesFromTheProjectImage() {
+        ours().forEach((name, service) -> {
+            assertThat(service.get("build")).as(name + " builds the root Dockerfile").isEqualTo(".");
+            final List<String> command = command(service);
+            assertThatCode(() -> Main.commandLine().parseArgs(command.toArray(String[]::new)))
+                    .as(name + ": " + command).doesNotThrowAnyException();
+        });
+        assertThat(command(services.get("topics"))).containsExactly("topics", "create");
     }
 
     @Test
-    void shouldGiveTheBrokerOnlyRealBrokerSettings() {
-        final Set<String> brokerNames = KafkaConfig.configDef().names();
-        final Map<String, String> env = env(services.get("kafka"));
-        assertThat(env).isNotEmpty();
-        for (final String var : env.keySet()) {
-            assertThat(brokerNames).as("kafka: " + var).contains(Settings.kafkaPropertyFor(var));
+    void shouldCreateEveryTopicWithReplicationThreeAndMinInsyncTwoBeforeAnythingUsesThem() {
+        // the one-shot topics service asks for replication 3 and min.insync.replicas 2 ...
+        final Settings topics = settings(services.get("topics"));
+        assertThat(topics.intIn(CommonSettings.TOPIC_REPLICATION.name(), -1, 32)).isEqualTo(3);
+        assertThat(Pipeline.minInsyncReplicas(topics)).isEqualTo(2);
+        // ... every other process would create them alike, were they missing ...
+        ours().forEach((name, service) -> {
+            final Settings s = settings(service);
+            for (final Setting t : List.of(CommonSettings.TOPIC_PREFIX, CommonSettings.TOPIC_PARTITIONS, CommonSettings.TOPIC_REPLICATION,
+                    CommonSettings.TOPIC_MIN_ISR)) {
+                assertThat(s.string(t.name())).as(name + ": " + t.name()).isEqualTo(topics.string(t.name()));
+            }
+        });
+        // ... and every long-running process starts only after it succeeded
+        ours().forEach((name, service) -> {
+            if (!name.equals("topics") && !profiles(service).contains("tools")) {
+                assertThat(dependsOn(service)).as(name).containsEntry("topics", "service_completed_successfully");
+            }
+        });
+        assertThat(dependsOn(services.get("topics"))).containsOnlyKeys(brokers().keySet())
+                .allSatisfy((broker, condition) -> assertThat(condition).isEqualTo("service_healthy"));
+    }
+
+    @Test
+    void shouldRunTwoProcessorsOfOneApplicationWithTheirOwnStateAndQueryServers() {
+        final Map<String, Map<String, Object>> processors = byCommand("processor");
+        assertThat(processors).hasSize(2);
+        final Set<String> applicationIds = new TreeSet<>();
+        final Set<String> stateVolumes = new TreeSet<>();
+        final Set<String> advertised = new TreeSet<>();
+        processors.forEach((name, service) -> {
+            final ProcessorConfig config = ProcessorConfig.from(settings(service));
+            applicationIds.add(config.applicationId());
+            // the query server listens beyond loopback and tells the other instance its own name
+            assertThat(config.httpHost()).as(name).isEqualTo("0.0.0.0");
+            assertThat(config.httpAdvertised()).as(name).isEqualTo(name + ":" + config.httpPort());
+            advertised.add(config.httpAdvertised());
+            // the state directory is inside a named volume of its own
+            final String stateDir = config.stateDir().toString();
+            final List<String[]> mounts = volumes(service).stream().map(v -> v.split(":")).filter(v -> stateDir.startsWith(v[1]))
+                    .toList();
+            assertThat(mounts).as(name + ": a volume holding " + stateDir).hasSize(1);
+            assertThat(topLevel("volumes")).as(name).containsKey(mounts.get(0)[0]);
+            stateVolumes.add(mounts.get(0)[0]);
+            // healthy means the query server says it is ready
+            final String health = String.join(" ", healthcheck(service));
+            assertThat(health).as(name).contains("/health/ready").contains("/" + config.httpPort());
+        });
+        assertThat(applicationIds).as("one application: the instances share its partitions").hasSize(1);
+        assertThat(stateVolumes).as("each instance its own state").hasSize(2);
+        assertThat(advertised).hasSize(2);
+        // no other service mounts a processor's state
+        services.forEach((name, service) -> {
+            if (!processors.containsKey(name)) {
+                assertThat(volumes(service).stream().map(v -> v.split(":")[0])).as(name).doesNotContainAnyElementsOf(stateVolumes);
+            }
+        });
+    }
+
+    @Test
+    void shouldKeepEachProbeWorkerOnTheNetworksOfItsZoneOnly() {
+        final Map<String, Map<String, Object>> workers = byCommand("worker");
+        assertThat(workers).containsOnlyKeys("worker-internal", "worker-external");
+        final Map<String, Zone> zones = new TreeMap<>();
+        final Set<String> vantages = new TreeSet<>();
+        workers.forEach((name, service) -> {
+            final WorkerConfig config = WorkerConfig.from(settings(service));
+            zones.put(name, config.zone());
+            vantages.add(config.vantage());
+        });
+        assertThat(zones).containsEntry("worker-internal", Zone.INTERNAL).containsEntry("worker-external", Zone.EXTERNAL);
+        assertThat(vantages).as("each vantage its own consumer group").hasSize(2);
+
+        // the target lives in the mail network, with the internal worker and nothing else of ours
+        assertThat(networks(services.get("milter-target"))).containsExactly("mail");
+        assertThat(networks(workers.get("worker-internal"))).containsExactlyInAnyOrder("kafka", "mail");
+        assertThat(networks(workers.get("worker-external"))).containsExactlyInAnyOrder("kafka", "outside");
+        assertThat(on("mail")).containsExactlyInAnyOrder("milter-target", "worker-internal");
+        assertThat(on("outside")).containsExactly("worker-external");
+        // the cluster's network holds no milter
+        assertThat(on("kafka")).doesNotContain("milter-target");
+        assertThat(topLevel("networks")).containsOnlyKeys("kafka", "mail", "outside");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldLetTheExternalWorkerReachTheTargetOnlyThroughWhatIsPublished() throws Exception {
+        // the outside network has a fixed gateway: the Docker host's address as the outside sees it
+        final Map<String, Object> outside = (Map<String, Object>) topLevel("networks").get("outside");
+        final List<Map<String, Object>> ipam = (List<Map<String, Object>>) ((Map<String, Object>) outside.get("ipam")).get("config");
+        final String gateway = String.valueOf(ipam.get(0).get("gateway"));
+        assertThat(gateway).startsWith(String.valueOf(ipam.get(0).get("subnet")).replaceAll("\\.0/24$", "."));
+        // the target publishes its milter port there, and only there
+        final Map<String, Object> target = services.get("milter-target");
+        final int port = opendkimPort();
+        assertThat((List<String>) target.get("ports")).containsExactly(gateway + ":" + port + ":" + port);
+        // and for the external worker, the target's name is that address
+        assertThat((List<String>) services.get("worker-external").get("extra_hosts")).containsExactly("milter-target:" + gateway);
+        assertThat(services.get("worker-internal")).doesNotContainKey("extra_hosts");
+        // the target's image is built from the files beside its Dockerfile
+        final Path context = ROOT.resolve(String.valueOf(target.get("build")));
+        assertThat(Files.readString(context.resolve("Dockerfile"))).contains("opendkim.conf");
+    }
+
+    @Test
+    void shouldKeepKafkaSecretsOutOfTheFileAndShowTheSaslSslClientSettings() {
+        // the commented SASL_SSL example: every variable in it is a real client property
+        final String block = block("x-milterwatch-env");
+        final Matcher m = Pattern.compile("(?m)^\\s*#\\s*(KAFKA_[A-Z0-9_]+):\\s*\"([^\"]*)\"").matcher(block);
+        final Map<String, String> example = new LinkedHashMap<>();
+        while (m.find()) {
+            example.put(m.group(1), m.group(2));
         }
+        assertThat(example).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_SSL").containsKey("KAFKA_SASL_MECHANISM");
+        example.keySet().forEach(v -> assertThat(KafkaNames.ALL).as(v).contains(Settings.kafkaPropertyFor(v)));
+        // uncommented, the example loads as client properties next to the rest
+        final Map<String, String> env = new HashMap<>(env(services.get("worker-external")));
+        env.putAll(example);
+        assertThat(Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), KafkaNames.ALL).kafkaOverrides())
+                .containsEntry("security.protocol", "SASL_SSL").containsEntry("ssl.truststore.location", "/run/secrets/kafka-ca");
+        // the password comes from a secret file, never from this file or the environment
+        assertThat(composeText).doesNotContainPattern("(?i)password\\s*=\\s*\"(?!\\.\\.\\.\")");
+        services.forEach((name, service) -> assertThat(env(service)).as(name)
+                .doesNotContainKeys("KAFKA_SASL_JAAS_CONFIG", "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD"));
+    }
+
+    @Test
+    void shouldSendEverySourceFileToTheImageBuild() throws Exception {
+        // .dockerignore patterns, read as Docker reads them: relative to the context, '**' for any depth
+        final List<java.nio.file.PathMatcher> ignored = new ArrayList<>();
+        for (final String line : Files.readAllLines(ROOT.resolve(".dockerignore"))) {
+            final String pattern = line.trim().replaceAll("^/+|/+$", "");
+            if (!pattern.isEmpty() && !pattern.startsWith("#")) {
+                ignored.add(ROOT.getFileSystem().getPathMatcher("glob:" + pattern));
+                ignored.add(ROOT.getFileSystem().getPathMatcher("glob:" + pattern + "/**"));
+            }
+        }
+        final List<Path> needed;
+        try (var walk = Files.walk(ROOT)) {
+            needed = walk.filter(Files::isRegularFile).map(ROOT::relativize)
+                    .filter(p -> p.toString().contains("src/main/") || p.getFileName().toString().equals("pom.xml")
+                            || p.startsWith(".mvn") || p.toString().equals("mvnw"))
+                    .filter(p -> !p.startsWith("target") && !(p.getNameCount() > 1 && p.getName(1).toString().equals("target")))
+                    .toList();
+        }
+        assertThat(needed).as("sources found").isNotEmpty();
+        assertThat(needed).as("files the image build needs").noneMatch(p -> ignored.stream().anyMatch(m -> m.matches(p)));
+    }
+
+    // ---------------------------------------------------------------- the Kafka cluster
+
+    @Test
+    void shouldPinTheKafkaImageToTheProjectsKafkaVersion() throws Exception {
+        final Matcher version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        assertThat(version.find()).isTrue();
+        assertThat(kafkaNodes()).isNotEmpty().allSatisfy((name, service) -> assertThat(service.get("image")).as(name)
+                .isEqualTo(KAFKA_IMAGE + ":" + version.group(1)));
+    }
+
+    @Test
+    void shouldGiveKafkaNodesOnlyRealKafkaSettings() {
+        final Set<String> kafkaNames = KafkaConfig.configDef().names();
+        kafkaNodes().forEach((name, service) -> {
+            final Map<String, String> env = env(service);
+            assertThat(env).as(name).isNotEmpty();
+            for (final String var : env.keySet()) {
+                if (var.startsWith(Settings.KAFKA_ENV_PREFIX)) {
+                    assertThat(kafkaNames).as(name + ": " + var).contains(Settings.kafkaPropertyFor(var));
+                } else {
+                    assertThat(KAFKA_IMAGE_VARIABLES).as(name + ": " + var).contains(var);
+                }
+            }
+        });
+    }
+
+    @Test
+    void shouldFormAQuorumOfTheThreeDedicatedControllers() {
+        final Map<String, Map<String, Object>> controllers = controllers();
+        assertThat(controllers).hasSize(3);
+        // id@host:port of every voter, as the controllers really are
+        final Set<String> actual = new TreeSet<>();
+        controllers.forEach((name, service) -> {
+            final Map<String, String> env = env(service);
+            assertThat(env).as(name + ": the image refuses advertised listeners on a controller").doesNotContainKey("KAFKA_ADVERTISED_LISTENERS");
+            final String listener = env.get("KAFKA_CONTROLLER_LISTENER_NAMES");
+            final Map<String, Integer> listeners = listeners(env.get("KAFKA_LISTENERS"));
+            assertThat(listeners).as(name).containsKey(listener);
+            actual.add(env.get("KAFKA_NODE_ID") + "@" + name + ":" + listeners.get(listener));
+        });
+        kafkaNodes().forEach((name, service) -> assertThat(new TreeSet<>(List.of(env(service).get("KAFKA_CONTROLLER_QUORUM_VOTERS").split(","))))
+                .as(name + ": controller.quorum.voters").isEqualTo(actual));
+        // one cluster, distinct node ids
+        assertThat(kafkaNodes().values().stream().map(s -> env(s).get("CLUSTER_ID")).distinct()).singleElement()
+                .satisfies(id -> assertThatCode(() -> Uuid.fromString(id)).doesNotThrowAnyException());
+        assertThat(kafkaNodes().values().stream().map(s -> env(s).get("KAFKA_NODE_ID"))).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void shouldGiveEachBrokerListenersThatAddUp() {
+        final Map<String, Map<String, Object>> brokers = brokers();
+        assertThat(brokers).hasSize(3);
+        brokers.forEach((name, service) -> {
+            final Map<String, String> env = env(service);
+            final Map<String, Integer> listeners = listeners(env.get("KAFKA_LISTENERS"));
+            final Map<String, String> advertised = advertised(env.get("KAFKA_ADVERTISED_LISTENERS"));
+            final Set<String> mapped = Set.of(env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").split(",")).stream()
+                    .map(p -> p.split(":")[0]).collect(Collectors.toSet());
+            assertThat(mapped).as(name).containsAll(listeners.keySet()).contains(env.get("KAFKA_CONTROLLER_LISTENER_NAMES"));
+            assertThat(listeners).as(name).containsKey(env.get("KAFKA_INTER_BROKER_LISTENER_NAME"));
+            assertThat(advertised.keySet()).as(name).isEqualTo(listeners.keySet());
+            // inside the cluster's network a broker is its service name
+            assertThat(advertised.get(env.get("KAFKA_INTER_BROKER_LISTENER_NAME"))).as(name).isEqualTo(name + ":" + listeners.get("INTERNAL"));
+            // from the host, each HOST listener is published on loopback at the port it advertises
+            final String host = advertised.get("HOST");
+            assertThat(host).as(name).startsWith("localhost:");
+            final String port = host.substring("localhost:".length());
+            assertThat(ports(service)).as(name).containsExactly("127.0.0.1:" + port + ":" + listeners.get("HOST"));
+            assertThat(healthcheck(service)).as(name).isNotEmpty();
+        });
+    }
+
+    @Test
+    void shouldReplicateEveryTopicThreeTimesWithMinInsyncTwo() {
+        final int brokerCount = brokers().size();
+        kafkaNodes().forEach((name, service) -> {
+            final Map<String, String> env = env(service);
+            // topics created with the defaults (Kafka Streams' internal ones among them)
+            assertThat(env).as(name).containsEntry("KAFKA_DEFAULT_REPLICATION_FACTOR", "3").containsEntry("KAFKA_MIN_INSYNC_REPLICAS", "2")
+                    .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
+        });
+        brokers().forEach((name, service) -> assertThat(env(service)).as(name)
+                .containsEntry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "3")
+                .containsEntry("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "3")
+                .containsEntry("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "2")
+                .containsEntry("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "3")
+                .containsEntry("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "2"));
+        assertThat(brokerCount).as("enough brokers for replication 3 with one away").isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void shouldInterpolateLikeCompose() {
+        assertThat(interpolate("${A:-x}")).isEqualTo("x");
+        assertThat(interpolate("${A-y}z")).isEqualTo("yz");
+        assertThat(interpolate("${A}")).isEmpty();
+        assertThat(interpolate("$${A}")).isEqualTo("${A}");
+        assertThat(interpolate("plain")).isEqualTo("plain");
+    }
+
+    // ---------------------------------------------------------------- reading the file
+
+    private static Map<String, Map<String, Object>> ours() {
+        return filter(s -> String.valueOf(s.get("image")).startsWith(OUR_IMAGE));
+    }
+
+    private static Map<String, Map<String, Object>> kafkaNodes() {
+        return filter(s -> String.valueOf(s.get("image")).startsWith(KAFKA_IMAGE + ":"));
+    }
+
+    private static Map<String, Map<String, Object>> controllers() {
+        return filter(s -> String.valueOf(s.get("image")).startsWith(KAFKA_IMAGE + ":") && "controller".equals(env(s).get("KAFKA_PROCESS_ROLES")));
+    }
+
+    private static Map<String, Map<String, Object>> brokers() {
+        return filter(s -> String.valueOf(s.get("image")).startsWith(KAFKA_IMAGE + ":") && "broker".equals(env(s).get("KAFKA_PROCESS_ROLES")));
+    }
+
+    private static Map<String, Map<String, Object>> byCommand(final String command) {
+        return filter(s -> String.valueOf(s.get("image")).startsWith(OUR_IMAGE) && command(s).get(0).equals(command));
+    }
+
+    private static Map<String, Map<String, Object>> filter(final Predicate<Map<String, Object>> p) {
+        final Map<String, Map<String, Object>> out = new TreeMap<>();
+        services.forEach((name, service) -> {
+            if (p.test(service)) {
+                out.put(name, service);
+            }
+        });
+        return out;
+    }
+
+    private static Set<String> on(final String network) {
+        return services.entrySet().stream().filter(e -> networks(e.getValue()).contains(network)).map(Map.Entry::getKey)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The broker addresses our clients are to use: each broker's advertised INTERNAL listener. */
+    private static List<String> brokerBootstrap() {
+        return brokers().values().stream().map(s -> advertised(env(s).get("KAFKA_ADVERTISED_LISTENERS")).get("INTERNAL")).toList();
+    }
+
+    private static Settings settings(final Map<String, Object> service) {
+        return Settings.load(ConnectionOptions.ALL_SETTINGS, null, env(service), Map.of(), KafkaNames.ALL);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> env(final Map<String, Object> service) {
+        final Map<String, Object> raw = (Map<String, Object>) service.getOrDefault("environment", Map.of());
+        final Map<String, String> env = new TreeMap<>();
+        raw.forEach((k, v) -> env.put(k, interpolate(String.valueOf(v))));
+        return env;
+    }
+
+    /** Compose's interpolation with no variable set: {@code ${A:-x}} and {@code ${A-x}} give x, {@code ${A}} nothing. */
+    private static String interpolate(final String value) {
+        assertThat(INTERPOLATION.matcher(value).replaceAll("")).as("an interpolation this test does not know in '" + value + "'")
+                .doesNotContain("${");
+        final Matcher m = INTERPOLATION.matcher(value);
+        final StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            final String replacement = m.group().equals("$$") ? "$" : m.group(2) == null ? "" : m.group(2);
+            m.appendReplacement(b, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    private static List<String> command(final Map<String, Object> service) {
+        return ((List<?>) service.get("command")).stream().map(String::valueOf).toList();
+    }
+
+    private static List<String> networks(final Map<String, Object> service) {
+        return list(service.get("networks"));
+    }
+
+    private static List<String> volumes(final Map<String, Object> service) {
+        return list(service.get("volumes"));
+    }
+
+    private static List<String> ports(final Map<String, Object> service) {
+        return list(service.get("ports"));
+    }
+
+    private static List<String> profiles(final Map<String, Object> service) {
+        return list(service.get("profiles"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> healthcheck(final Map<String, Object> service) {
+        final Map<String, Object> h = (Map<String, Object>) service.get("healthcheck");
+        return h == null ? List.of() : list(h.get("test"));
+    }
+
+    private static List<String> list(final Object o) {
+        return o == null ? List.of() : ((List<?>) o).stream().map(String::valueOf).toList();
+    }
+
+    /** depends_on as service to condition, short list form meaning service_started. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> dependsOn(final Map<String, Object> service) {
+        final Object d = service.get("depends_on");
+        final Map<String, String> out = new TreeMap<>();
+        if (d instanceof List<?> l) {
+            l.forEach(s -> out.put(String.valueOf(s), "service_started"));
+        } else if (d instanceof Map<?, ?> m) {
+            ((Map<String, Map<String, Object>>) m).forEach((k, v) -> out.put(k, String.valueOf(v.get("condition"))));
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> topLevel(final String key) {
+        return (Map<String, Object>) compose.get(key);
+    }
+
+    /** {@code NAME://host:port,...} to NAME to port. */
+    private static Map<String, Integer> listeners(final String spec) {
+        final Map<String, Integer> out = new LinkedHashMap<>();
+        for (final String l : spec.split(",")) {
+            out.put(l.substring(0, l.indexOf("://")), Integer.parseInt(l.substring(l.lastIndexOf(':') + 1)));
+        }
+        return out;
+    }
+
+    /** {@code NAME://host:port,...} to NAME to host:port. */
+    private static Map<String, String> advertised(final String spec) {
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (final String l : spec.split(",")) {
+            out.put(l.substring(0, l.indexOf("://")), l.substring(l.indexOf("://") + 3));
+        }
+        return out;
+    }
+
+    /** The text of a top-level key's block, comments included (YAML parsers drop them). */
+    private static String block(final String key) {
+        final List<String> lines = composeText.lines().toList();
+        final int start = lines.indexOf(key + ": &" + key.substring(2));
+        assertThat(start).as("top-level block " + key).isNotNegative();
+        final List<String> out = new ArrayList<>();
+        for (int i = start + 1; i < lines.size() && (lines.get(i).isEmpty() || lines.get(i).startsWith(" ")); i++) {
+            out.add(lines.get(i));
+        }
+        return String.join("\n", out);
+    }
+
+    /** The port the sample target's opendkim listens on, from its own configuration. */
+    private static int opendkimPort() throws Exception {
+        final Path conf = ROOT.resolve(String.valueOf(services.get("milter-target").get("build"))).resolve("opendkim.conf");
+        final Matcher m = Pattern.compile("(?m)^Socket\\s+inet:(\\d+)@").matcher(Files.readString(conf));
+        assertThat(m.find()).as("Socket inet:PORT@ADDRESS in " + conf).isTrue();
+        return Integer.parseInt(m.group(1));
     }
 }

@@ -38,5 +38,7 @@ class TargetSpecTest {
         assertThatThrownBy(() -> TargetSpec.parse("10.0.0.0/x")).hasMessageContaining("'x' is not a prefix length");
         assertThatThrownBy(() -> TargetSpec.parse("2001:db8::/64:25")).hasMessageContaining("[PREFIX/LEN]:PORT");
         assertThatThrownBy(() -> TargetSpec.parse("")).hasMessageContaining("empty target");
+        assertThatThrownBy(() -> TargetSpec.parse("a".repeat(254) + ":25")).hasMessageContaining("host is longer than 253 characters");
+        assertThatThrownBy(() -> TargetSpec.parse("a".repeat(300))).hasMessageContaining("300 characters; a target is at most 265");
     }
 }

@@ -6,18 +6,20 @@ import java.util.List;
 public final class CommonSettings {
 
     public static final Setting BOOTSTRAP_SERVERS = new Setting("bootstrap.servers", "localhost:9092",
-            "Kafka bootstrap servers, host:port[,host:port...]");
+            "Kafka bootstrap servers, host:port[,host:port...]; for run, unset means its embedded broker");
     public static final Setting TOPIC_PREFIX = new Setting("topic.prefix", "milterwatch",
             "Prefix of every topic name (PREFIX.targets, PREFIX.probe-results, ...)");
     public static final Setting TOPIC_PARTITIONS = new Setting("topic.partitions", "3",
             "Partitions of the topics milterwatch creates when they are missing");
     public static final Setting TOPIC_REPLICATION = new Setting("topic.replication.factor", "-1",
             "Replication factor of topics milterwatch creates; -1 takes the broker's default.replication.factor");
+    public static final Setting TOPIC_MIN_ISR = new Setting("topic.min.insync.replicas", "-1",
+            "min.insync.replicas of topics milterwatch creates (at most their replication factor); -1 takes the broker's min.insync.replicas");
 
     /** Read by the logging configuration (logback.xml) straight from the environment. */
     public static final Setting LOG_LEVEL = new Setting("log.level", "INFO", "Log level of milterwatch's own loggers (Kafka's stay at WARN)");
 
-    public static final List<Setting> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION, LOG_LEVEL);
+    public static final List<Setting> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_MIN_ISR, LOG_LEVEL);
 
     private CommonSettings() {
     }

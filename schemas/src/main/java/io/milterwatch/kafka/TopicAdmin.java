@@ -5,12 +5,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -25,18 +29,39 @@ public final class TopicAdmin {
     }
 
     /**
+     * Creates the missing topics with the broker's {@code min.insync.replicas}.
+     *
      * @param replication -1 for the broker default
      * @return the topics that were created now
      */
     public static List<String> ensureTopics(final Admin admin, final Topics topics, final int partitions, final short replication)
             throws InterruptedException {
+        return ensureTopics(admin, topics, partitions, replication, -1);
+    }
+
+    /**
+     * @param replication -1 for the broker default
+     * @param minInsyncReplicas {@code min.insync.replicas} of the created topics; -1 for the broker default
+     * @return the topics that were created now
+     */
+    public static List<String> ensureTopics(final Admin admin, final Topics topics, final int partitions, final short replication,
+            final int minInsyncReplicas) throws InterruptedException {
+        if (replication > 0 && minInsyncReplicas > replication) {
+            // Every acks=all write to such a topic would fail with NOT_ENOUGH_REPLICAS.
+            throw new IllegalArgumentException("min.insync.replicas " + minInsyncReplicas + " is above the replication factor " + replication);
+        }
         final List<NewTopic> wanted = new ArrayList<>();
         final Optional<Short> rf = replication < 0 ? Optional.empty() : Optional.of(replication);
         for (final String name : topics.all()) {
             final NewTopic topic = new NewTopic(name, Optional.of(partitions), rf);
+            final Map<String, String> configs = new TreeMap<>();
             if (topics.compacted().contains(name)) {
-                topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             }
+            if (minInsyncReplicas > 0) {
+                configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
+            }
+            topic.configs(configs);
             wanted.add(topic);
         }
         final Set<String> existing;
@@ -55,7 +80,8 @@ public final class TopicAdmin {
             try {
                 result.values().get(t.name()).get(30, TimeUnit.SECONDS);
                 created.add(t.name());
-                LOG.info("created topic {} ({} partitions)", t.name(), partitions);
+                LOG.info("created topic {} ({} partitions, replication {}, {})", t.name(), partitions,
+                        replication < 0 ? "broker default" : replication, t.configs());
             } catch (final ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("cannot create topic " + t.name() + ": " + rootMessage(e), e);
@@ -65,6 +91,30 @@ public final class TopicAdmin {
             }
         }
         return created;
+    }
+
+    /** What a topic is now: partitions, replication and the settings that decide its durability. */
+    public record TopicInfo(String name, int partitions, int replication, int minInsyncReplicas, String cleanupPolicy) {
+    }
+
+    /** Describes existing topics, in the order given. */
+    public static List<TopicInfo> describe(final Admin admin, final List<String> names) throws InterruptedException {
+        try {
+            final Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+            final List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
+            final Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            final List<TopicInfo> infos = new ArrayList<>();
+            for (final String name : names) {
+                final TopicDescription d = descriptions.get(name);
+                final Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
+                infos.add(new TopicInfo(name, d.partitions().size(), d.partitions().get(0).replicas().size(),
+                        Integer.parseInt(c.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value()),
+                        c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()));
+            }
+            return infos;
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe topics " + names + ": " + rootMessage(e), e);
+        }
     }
 
     private static String rootMessage(final Throwable e) {

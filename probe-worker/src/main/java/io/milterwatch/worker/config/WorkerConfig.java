@@ -70,7 +70,26 @@ public record WorkerConfig(
                 s.ports(WorkerSettings.DEFAULT_PORTS.name()),
                 s.intIn(WorkerSettings.CIDR_MAX_ADDRESSES.name(), 1, 1 << 20),
                 scope(s),
-                sourceAddress(s));
+                sourceAddress(s),
+                reactors(s));
+    }
+
+    /** {@code auto}: one selector thread per available processor, at most 4. */
+    private static int reactors(final Settings s) {
+        final String text = s.string(WorkerSettings.REACTORS.name());
+        return "auto".equalsIgnoreCase(text.strip()) ? reactors(text) : s.intIn(WorkerSettings.REACTORS.name(), 1, 64);
+    }
+
+    /** {@code auto} or a count of selector threads; auto is one per available processor, at most 4. */
+    public static int reactors(final String text) {
+        if ("auto".equalsIgnoreCase(text.strip())) {
+            return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        }
+        final int n = Integer.parseInt(text.strip());
+        if (n < 1 || n > 64) {
+            throw new ConfigException(WorkerSettings.REACTORS.name(), "'" + text + "' is outside 1..64");
+        }
+        return n;
     }
 
     private static InetAddress sourceAddress(final Settings s) {

@@ -20,6 +20,8 @@ import io.milterwatch.worker.scope.Scope;
  * @param cidrMaxAddresses      largest CIDR range one request may expand to
  * @param scope                 which targets may be probed
  * @param sourceAddress         local address every probe connection is bound to, or null for the system's choice
+ * @param reactors              selector threads; each address belongs to one of them (its limits stay exact), the
+ *                              in-flight limit is shared
  */
 public record EngineConfig(
         ProbeTimeouts timeouts,
@@ -31,18 +33,19 @@ public record EngineConfig(
         List<Integer> defaultPorts,
         int cidrMaxAddresses,
         Scope scope,
-        InetAddress sourceAddress) {
+        InetAddress sourceAddress,
+        int reactors) {
 
     /** Without a source address: the system chooses. */
     public EngineConfig(final ProbeTimeouts timeouts, final int maxInFlight, final int hostConcurrency, final int hostRatePerSecond,
             final int maxReplyBytes, final Set<Integer> aximilterFirstPorts, final List<Integer> defaultPorts, final int cidrMaxAddresses,
             final Scope scope) {
         this(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts, defaultPorts, cidrMaxAddresses,
-                scope, null);
+                scope, null, 1);
     }
 
     public EngineConfig {
-        if (maxInFlight < 1 || hostConcurrency < 1 || hostRatePerSecond < 1 || cidrMaxAddresses < 1) {
+        if (maxInFlight < 1 || hostConcurrency < 1 || hostRatePerSecond < 1 || cidrMaxAddresses < 1 || reactors < 1) {
             throw new IllegalArgumentException("engine limits must be positive");
         }
         if (maxReplyBytes < 64) {
@@ -60,16 +63,21 @@ public record EngineConfig(
 
     public EngineConfig withLimits(final int inFlight, final int perHost, final int perHostRate) {
         return new EngineConfig(timeouts, inFlight, perHost, perHostRate, maxReplyBytes, aximilterFirstPorts, defaultPorts,
-                cidrMaxAddresses, scope, sourceAddress);
+                cidrMaxAddresses, scope, sourceAddress, reactors);
     }
 
     public EngineConfig withScope(final Scope newScope) {
         return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts,
-                defaultPorts, cidrMaxAddresses, newScope, sourceAddress);
+                defaultPorts, cidrMaxAddresses, newScope, sourceAddress, reactors);
+    }
+
+    public EngineConfig withReactors(final int count) {
+        return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts, defaultPorts,
+                cidrMaxAddresses, scope, sourceAddress, count);
     }
 
     public EngineConfig withMaxReplyBytes(final int bytes) {
         return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, bytes, aximilterFirstPorts, defaultPorts,
-                cidrMaxAddresses, scope, sourceAddress);
+                cidrMaxAddresses, scope, sourceAddress, reactors);
     }
 }

@@ -46,7 +46,7 @@ public final class ProbeEngine implements AutoCloseable {
     private final EngineConfig config;
     private final String vantage;
     private final Zone zone;
-    private final Reactor reactor;
+    private final Reactor[] reactors;
     private final ExecutorService resolver;
     private volatile boolean closed;
 
@@ -55,13 +55,17 @@ public final class ProbeEngine implements AutoCloseable {
         this.vantage = vantage;
         this.zone = zone;
         try {
-            this.reactor = new Reactor(config, "probe-reactor-" + vantage);
+            final Reactor.Shared shared = new Reactor.Shared();
+            this.reactors = new Reactor[config.reactors()];
+            for (int i = 0; i < reactors.length; i++) {
+                reactors[i] = new Reactor(config, "probe-reactor-" + vantage + (reactors.length == 1 ? "" : "-" + (i + 1)), shared);
+            }
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot open a selector for the probe engine", e);
         }
-        LOG.info("probe engine '{}': {} probes in flight at most, {} per address, {} starts/s per address, connect {} ms,"
+        LOG.info("probe engine '{}': {} reactor thread(s), {} probes in flight at most, {} per address, {} starts/s per address, connect {} ms,"
                 + " reply {} ms per stage, {} bytes read per connection at most, AXIMilter first on {}, scope {}", vantage,
-                config.maxInFlight(), config.hostConcurrency(), config.hostRatePerSecond(), config.timeouts().connectMs(),
+                reactors.length, config.maxInFlight(), config.hostConcurrency(), config.hostRatePerSecond(), config.timeouts().connectMs(),
                 config.timeouts().replyMs(), config.maxReplyBytes(), config.aximilterFirstPorts(), config.scope());
         final AtomicInteger n = new AtomicInteger();
         this.resolver = Executors.newFixedThreadPool(4, r -> {
@@ -77,27 +81,43 @@ public final class ProbeEngine implements AutoCloseable {
 
     /** Probes currently holding a connection slot. */
     public int inFlight() {
-        return reactor.inFlight();
+        int n = 0;
+        for (final Reactor r : reactors) {
+            n += r.inFlight();
+        }
+        return n;
     }
 
     /** Most sockets held open at once since the engine started. */
     public int peakOpenSockets() {
-        return reactor.peakOpenSockets();
+        return reactors[0].peakOpenSockets();
     }
 
     /** Most probes in flight at once against one address since the engine started. */
     public int peakHostActive() {
-        return reactor.peakHostActive();
+        int n = 0;
+        for (final Reactor r : reactors) {
+            n = Math.max(n, r.peakHostActive());
+        }
+        return n;
     }
 
     /** Addresses the engine keeps per-address limit state for (updated about once a second). */
     public int trackedAddresses() {
-        return reactor.trackedHosts();
+        int n = 0;
+        for (final Reactor r : reactors) {
+            n += r.trackedHosts();
+        }
+        return n;
     }
 
     /** Probes waiting for a slot (global, per-address or rate limit). */
     public int queued() {
-        return reactor.queued();
+        int n = 0;
+        for (final Reactor r : reactors) {
+            n += r.queued();
+        }
+        return n;
     }
 
     /** Starts every probe of the request; the future completes when all are done. */
@@ -183,7 +203,8 @@ public final class ProbeEngine implements AutoCloseable {
         }
         final CompletableFuture<ProbeOutcome> future = new CompletableFuture<>();
         final List<Handshake> plan = config.aximilterFirstPorts().contains(address.getPort()) ? AXIMILTER_FIRST : MILTER_FIRST;
-        reactor.submit(new Session(address, plan, future::complete));
+        // Each address belongs to one reactor, so its concurrency and rate limits are kept in one place.
+        reactors[Math.floorMod(address.getAddress().hashCode(), reactors.length)].submit(new Session(address, plan, future::complete));
         return future;
     }
 
@@ -235,7 +256,9 @@ public final class ProbeEngine implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        reactor.close();
+        for (final Reactor r : reactors) {
+            r.close();
+        }
         resolver.shutdownNow();
     }
 }

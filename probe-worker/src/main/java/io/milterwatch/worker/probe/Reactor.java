@@ -17,8 +17,10 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -54,11 +56,12 @@ final class Reactor implements Runnable, AutoCloseable {
     private final Thread thread;
     private final ConcurrentLinkedQueue<Session> submitted = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final Shared shared;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicInteger openSockets = new AtomicInteger();
-    private final AtomicInteger peakOpenSockets = new AtomicInteger();
     private final AtomicInteger peakHostActive = new AtomicInteger();
+    /** Channels whose keys were cancelled: closed once the next select has deregistered them. */
+    private final ArrayDeque<SocketChannel> toClose = new ArrayDeque<>();
     private volatile boolean closing;
     private long lastSweepNanos;
 
@@ -89,8 +92,48 @@ final class Reactor implements Runnable, AutoCloseable {
     private record Timer(Session session, int generation, long deadline) {
     }
 
+    /**
+     * What the reactors of one engine share: the global in-flight limit (each reactor owns a share
+     * of the addresses, so per-address limits stay exact) and the socket counts.
+     */
+    static final class Shared {
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger openSockets = new AtomicInteger();
+        final AtomicInteger peakOpenSockets = new AtomicInteger();
+        final List<Reactor> reactors = new CopyOnWriteArrayList<>();
+
+        /** Takes one global slot if the limit allows. */
+        boolean tryAcquire(final int limit) {
+            int n;
+            do {
+                n = inFlight.get();
+                if (n >= limit) {
+                    return false;
+                }
+            } while (!inFlight.compareAndSet(n, n + 1));
+            return true;
+        }
+
+        /** Frees a global slot; when the limit was reached, the other reactors may be waiting for it. */
+        void release(final int limit, final Reactor self) {
+            if (inFlight.getAndDecrement() >= limit && reactors.size() > 1) {
+                for (final Reactor r : reactors) {
+                    if (r != self) {
+                        r.wake();
+                    }
+                }
+            }
+        }
+    }
+
     Reactor(final EngineConfig config, final String name) throws IOException {
+        this(config, name, new Shared());
+    }
+
+    Reactor(final EngineConfig config, final String name, final Shared shared) throws IOException {
         this.config = config;
+        this.shared = shared;
+        shared.reactors.add(this);
         this.selector = Selector.open();
         this.connectNanos = config.timeouts().connectMs() * 1_000_000L;
         this.replyNanos = config.timeouts().replyMs() * 1_000_000L;
@@ -103,7 +146,11 @@ final class Reactor implements Runnable, AutoCloseable {
     void submit(final Session session) {
         queued.incrementAndGet();
         submitted.add(session);
-        if (wakeupPending.compareAndSet(false, true)) {
+        wake();
+    }
+
+    private void wake() {
+        if (wakeupPending.compareAndSet(false, true) && selector.isOpen()) {
             selector.wakeup();
         }
     }
@@ -116,9 +163,9 @@ final class Reactor implements Runnable, AutoCloseable {
         return queued.get();
     }
 
-    /** Most sockets this reactor held open at once since it started. */
+    /** Most sockets the engine's reactors held open at once since they started. */
     int peakOpenSockets() {
-        return peakOpenSockets.get();
+        return shared.peakOpenSockets.get();
     }
 
     /** Most probes in flight at once against a single address since the reactor started. */
@@ -135,7 +182,7 @@ final class Reactor implements Runnable, AutoCloseable {
                 dispatch(now);
                 final long wait = waitMillis(now);
                 wakeupPending.set(false);
-                if (!submitted.isEmpty()) {
+                if (!submitted.isEmpty() || !toClose.isEmpty()) {
                     selector.selectNow();
                 } else if (wait == 0) {
                     selector.selectNow();
@@ -148,6 +195,7 @@ final class Reactor implements Runnable, AutoCloseable {
                     keys.remove();
                     handle(key);
                 }
+                closeDeregistered();
                 expire(System.nanoTime());
                 sweepIdleHosts(System.nanoTime());
             }
@@ -177,7 +225,7 @@ final class Reactor implements Runnable, AutoCloseable {
             ready.add(sleeping.poll());
         }
         int rounds = ready.size();
-        while (inFlight.get() < config.maxInFlight() && rounds-- > 0 && !ready.isEmpty()) {
+        while (rounds-- > 0 && !ready.isEmpty() && shared.inFlight.get() < config.maxInFlight()) {
             final Host h = ready.poll();
             if (h.waiting.isEmpty()) {
                 h.listed = false;
@@ -193,6 +241,10 @@ final class Reactor implements Runnable, AutoCloseable {
                 h.wakeNanos = h.nextStartNanos;
                 sleeping.add(h);
                 continue;
+            }
+            if (!shared.tryAcquire(config.maxInFlight())) {
+                ready.addFirst(h);
+                break;
             }
             final Session s = h.waiting.poll();
             queued.decrementAndGet();
@@ -246,7 +298,7 @@ final class Reactor implements Runnable, AutoCloseable {
         if (!sleeping.isEmpty()) {
             next = Math.min(next, sleeping.peek().wakeNanos);
         }
-        if (!ready.isEmpty() && inFlight.get() < config.maxInFlight()) {
+        if (!ready.isEmpty() && shared.inFlight.get() < config.maxInFlight()) {
             return 0;
         }
         if (next == Long.MAX_VALUE) {
@@ -275,7 +327,7 @@ final class Reactor implements Runnable, AutoCloseable {
             // A socket of the address's own family: an IPv4 target gets no dual-stack socket.
             final SocketChannel ch = SocketChannel.open(s.address.getAddress() instanceof Inet4Address
                     ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            peakOpenSockets.accumulateAndGet(openSockets.incrementAndGet(), Math::max);
+            shared.peakOpenSockets.accumulateAndGet(shared.openSockets.incrementAndGet(), Math::max);
             s.channel = ch;
             ch.configureBlocking(false);
             final InetAddress source = config.sourceAddress();
@@ -575,6 +627,7 @@ final class Reactor implements Runnable, AutoCloseable {
         s.stage = Session.Stage.DONE;
         s.in = null;
         inFlight.decrementAndGet();
+        shared.release(config.maxInFlight(), this);
         final Host h = hosts.get(s.address.getAddress());
         if (h != null) {
             h.active--;
@@ -594,18 +647,42 @@ final class Reactor implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Closes the connection. A channel still registered with the selector is only closed by the
+     * selector's next round (NIO then shuts its output down first: two more system calls); so its
+     * key is cancelled now and the channel closed right after that round, a plain close(2) that
+     * sends the FIN. The loop does not block while channels wait for that.
+     */
     private void closeChannel(final Session s) {
         final SocketChannel ch = s.channel;
+        final SelectionKey key = s.key;
         s.channel = null;
         s.key = null;
         s.out = null;
-        if (ch != null) {
-            openSockets.decrementAndGet();
-            try {
-                ch.close();
-            } catch (final IOException e) {
-                LOG.debug("closing {}: {}", s.address, e.toString());
-            }
+        if (ch == null) {
+            return;
+        }
+        shared.openSockets.decrementAndGet();
+        if (key != null && !closing) {
+            key.cancel();
+            toClose.add(ch);
+            return;
+        }
+        close(ch);
+    }
+
+    private void closeDeregistered() {
+        SocketChannel ch;
+        while ((ch = toClose.poll()) != null) {
+            close(ch);
+        }
+    }
+
+    private static void close(final SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (final IOException e) {
+            LOG.debug("closing {}: {}", ch, e.toString());
         }
     }
 
@@ -622,15 +699,18 @@ final class Reactor implements Runnable, AutoCloseable {
             finish(t.session, Outcome.ERROR, null, null, null, null, reason, null);
         }
         takeSubmitted();
-        final java.util.List<Session> waiting = new java.util.ArrayList<>();
+        final List<Session> waiting = new java.util.ArrayList<>();
         for (final Host h : hosts.values()) {
             waiting.addAll(h.waiting);
             h.waiting.clear();
         }
         for (final Session s : waiting) {
+            // finish() releases a slot: take one for a probe that never started.
             inFlight.incrementAndGet();
+            shared.inFlight.incrementAndGet();
             finish(s, Outcome.ERROR, null, null, null, null, reason, null);
         }
+        closeDeregistered();
         try {
             selector.close();
         } catch (final IOException e) {

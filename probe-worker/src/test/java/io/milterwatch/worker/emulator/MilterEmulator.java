@@ -100,6 +100,10 @@ public final class MilterEmulator implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    public InetAddress address() {
+        return server.getInetAddress();
+    }
+
     public String hostPort() {
         return "127.0.0.1:" + port();
     }

@@ -373,6 +373,36 @@ class ProbeEngineTest {
     }
 
     @Test
+    void shouldKeepEveryLimitAndAnswerEveryProbeWhenSeveralReactorsShareTheAddresses() throws IOException {
+        // given: four addresses, each a silent port, probed by an engine of three reactors; at most 5 in flight
+        // in all and 2 per address
+        final List<MilterEmulator> silent = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 4; i++) {
+                silent.add(MilterEmulator.start(Behaviour.SILENT, InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) i})));
+            }
+            final ProbeEngine engine = engine(EngineConfig.defaults(new ProbeTimeouts(1000, 150)).withLimits(5, 2, 10_000).withReactors(3));
+            // when: 40 probes, 10 per address
+            final List<CompletableFuture<ProbeOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                final MilterEmulator e = silent.get(i % 4);
+                all.add(engine.probe(new InetSocketAddress(e.address(), e.port())));
+            }
+            // then: every probe ends, each tried all three handshakes, and no limit was ever passed
+            assertThat(all).allSatisfy(f -> assertThat(f.join().outcome()).isEqualTo(Outcome.OPEN_SILENT));
+            assertThat(silent).allSatisfy(e -> assertThat(e.accepted()).isEqualTo(30));
+            assertThat(engine.peakHostActive()).isEqualTo(2);
+            assertThat(engine.peakOpenSockets()).isEqualTo(5);
+            assertThat(engine.inFlight()).isZero();
+            assertThat(engine.queued()).isZero();
+        } finally {
+            for (final MilterEmulator e : silent) {
+                e.close();
+            }
+        }
+    }
+
+    @Test
     void shouldForgetPerAddressStateWhenTheAddressesAreIdleAgain() throws IOException {
         // given: one start per second per address, so three ports of one address leave rate debt behind
         final int closed;

@@ -35,7 +35,7 @@ public final class ProcessorSettings {
     public static final Setting FIREWALL_GRACE_MS = new Setting("processor.firewall.grace.ms", "30000",
             "Firewall events older than the newest for the same ip:port by more than this are late: counted, not acted on");
     public static final Setting FIREWALL_WINDOW_MS = new Setting("processor.firewall.window.ms", "60000",
-            "Size of the tumbling event-time windows firewall counts are kept in per ip:port");
+            "Size of the tumbling event-time windows firewall counts are kept in per ip:port (the state keeps the last 10)");
     public static final Setting REPROBE_MIN_INTERVAL_MS = new Setting("processor.firewall.reprobe.min.interval.ms", "10000",
             "At most one FIREWALL_EVIDENCE re-probe per ip:port per this interval");
     public static final Setting STALE_AFTER_MS = new Setting("processor.stale.after.ms", "1800000",

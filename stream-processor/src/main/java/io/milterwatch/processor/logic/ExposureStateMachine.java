@@ -65,7 +65,10 @@ public final class ExposureStateMachine {
                 .setProduct(result.getProduct()).setRequestId(result.getRequestId()).setProbedAtMs(now).build());
 
         final boolean exposedNow = answers(vantages, allowed, false);
-        final boolean disallowedRefuses = refuses(vantages, allowed, false);
+        // Only a refusal probed since the current state began can end it: a firewall line that regressed the port
+        // (or exposed it) is newer than the outside's last CLOSED, and an inside re-probe must not undo it with that.
+        final long stateBegan = previous == null ? Long.MIN_VALUE : previous.getSinceMs();
+        final boolean disallowedRefuses = refuses(vantages, allowed, false, stateBegan);
         final boolean allowedAnswers = answers(vantages, allowed, true);
         final boolean allowedRefuses = refuses(vantages, allowed, true) && !allowedAnswers;
         final Exposure after = next(base, previous, exposedNow, disallowedRefuses, allowedAnswers, allowedRefuses, allowedAnsweredBefore,
@@ -237,8 +240,14 @@ public final class ExposureStateMachine {
     }
 
     private static boolean refuses(final Map<String, VantageObservation> vantages, final List<Zone> allowed, final boolean fromAllowed) {
+        return refuses(vantages, allowed, fromAllowed, Long.MIN_VALUE);
+    }
+
+    private static boolean refuses(final Map<String, VantageObservation> vantages, final List<Zone> allowed, final boolean fromAllowed,
+            final long probedSince) {
         return vantages.values().stream()
                 .filter(v -> allowed.contains(v.getZone()) == fromAllowed)
+                .filter(v -> v.getProbedAtMs() >= probedSince)
                 .anyMatch(v -> Evidence.of(v.getOutcome()) == Evidence.SILENT_OR_REFUSED);
     }
 

@@ -1,5 +1,9 @@
 package io.milterwatch.processor.logic;
 
+import io.milterwatch.schema.Exposure;
+import io.milterwatch.schema.ExposureState;
+import io.milterwatch.schema.Outcome;
+
 /**
  * Firewall commands that take a milter port off untrusted networks while the mail host (the MTA
  * that talks to the milter) stays allowed. They name the milter's real port, never the SMTP port:
@@ -8,6 +12,18 @@ package io.milterwatch.processor.logic;
 public final class RemediationHint {
 
     private RemediationHint() {
+    }
+
+    /**
+     * The hint for an ip:port as it stands: for {@code EXPOSED} and {@code REGRESSED} (the states
+     * whose alerts carry one), null otherwise. AXIMilter when any vantage saw one.
+     */
+    public static String forState(final ExposureState state) {
+        if (state.getState() != Exposure.EXPOSED && state.getState() != Exposure.REGRESSED) {
+            return null;
+        }
+        final boolean aximilter = state.getVantages().values().stream().anyMatch(v -> v.getOutcome() == Outcome.AXIMILTER);
+        return forPort(state.getIp(), state.getPort(), aximilter ? "AXIGEN AXIMilter" : state.getProduct());
     }
 
     public static String forPort(final String ip, final int port, final String product) {

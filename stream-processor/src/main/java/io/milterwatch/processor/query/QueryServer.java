@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/state}: every ip:port, gathered from every instance of the application;</li>
  *   <li>{@code GET /api/state/IP:PORT}: one, answered by (or fetched from) the instance that owns it;</li>
  *   <li>{@code GET /api/alerts?limit=N}: recent alerts, newest last;</li>
- *   <li>{@code GET /api/transitions}: a server-sent-events stream, one {@code transition} event per alert.</li>
+ *   <li>{@code GET /api/transitions}: a server-sent-events stream, one {@code transition} event per alert
+ *       (the token may also come as {@code ?access_token=}, for browsers' {@code EventSource});</li>
+ *   <li>{@code GET /}: the live dashboard ({@link DashboardAssets}), with {@code /api/overview} and
+ *       {@code /api/history/IP:PORT} ({@link DashboardApi}).</li>
  * </ul>
  * Instances find each other through Kafka Streams metadata ({@code application.server}). A token
  * ({@code processor.http.token}) can be required of every client.
@@ -111,8 +114,9 @@ public final class QueryServer implements AutoCloseable {
         this.auth = new BearerToken(this.token);
         server.createContext("/api/state", this::state).setAuthenticator(auth);
         server.createContext("/api/alerts", this::alerts).setAuthenticator(auth);
-        server.createContext("/api/transitions", this::transitions).setAuthenticator(auth);
-        server.createContext("/", ex -> send(ex, 404, error("no such endpoint; try /api/state, /api/alerts, /api/transitions")));
+        server.createContext("/api/transitions", this::transitions).setAuthenticator(new QueryParameterToken(auth, this.token));
+        new DashboardApi(streams, alerts, self, this::fetch).register(server, auth);
+        server.createContext("/", new DashboardAssets());
     }
 
     /** Serves {@code handler} at {@code path}, behind the token when {@code tokenRule} (as the API) or open (health checks). */
@@ -207,7 +211,6 @@ public final class QueryServer implements AutoCloseable {
     private void transitions(final HttpExchange ex) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
         final BlockingQueue<Alert> queue = new ArrayBlockingQueue<>(1000);
         final Consumer<Alert> listener = a -> {
             if (!queue.offer(a)) {
@@ -216,6 +219,8 @@ public final class QueryServer implements AutoCloseable {
         };
         alerts.addListener(listener);
         try (OutputStream out = ex.getResponseBody()) {
+            // only now that the listener is registered: a browser counts the stream open on the headers
+            ex.sendResponseHeaders(200, 0);
             out.write(": milterwatch transitions\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
             while (!closed) {

@@ -67,6 +67,24 @@ class FirewallAndStaleTransitionsTest {
     }
 
     @Test
+    void shouldStayRegressedWhenTheInsideAnswersTheReprobeBeforeTheOutside() {
+        // given: remediated (the outside's last probe, at t=10s, was FILTERED), then allowed traffic from outside at t=20s
+        remediated();
+        assertThat(line(OUTSIDE, EXTERNAL, ALLOW, 20_000).state().getState()).isEqualTo(Exposure.REGRESSED);
+        // when: the re-probe's inside result comes first; the outside's FILTERED from t=10s is older than the regression
+        final Decision inside = probe("in", INTERNAL, MILTER, 20_500);
+        // then: still regressed, no alert
+        assertThat(inside.state().getState()).isEqualTo(Exposure.REGRESSED);
+        assertThat(inside.alert()).isNull();
+        // and: the outside's re-probe confirms it without another alert
+        final Decision outside = probe("out", EXTERNAL, MILTER, 20_600);
+        assertThat(outside.state().getState()).isEqualTo(Exposure.REGRESSED);
+        assertThat(outside.alert()).isNull();
+        // and: a later refusal from the outside is a new, verified fix
+        assertThat(probe("out", EXTERNAL, FILTERED, 30_000).state().getState()).isEqualTo(Exposure.REMEDIATED);
+    }
+
+    @Test
     void shouldNotRegressWhenTheAllowedLineIsOlderThanTheFix() {
         // given: the fix was verified at t=10s
         remediated();
