@@ -26,6 +26,7 @@ import io.milterwatch.worker.config.WorkerConfig;
 import io.milterwatch.worker.metrics.WorkerMetrics;
 import io.milterwatch.worker.probe.ProbeEngine;
 import io.milterwatch.worker.publish.ResultPublisher;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -65,6 +67,8 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
     private static final long MAX_BACKOFF_MS = 60_000;
     private volatile int failedBatches;
     private final AtomicLong probed = new AtomicLong();
+    private final AtomicLong keepAlivePolls = new AtomicLong();
+    private final long keepAliveMs;
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final WorkerMetrics metrics;
@@ -84,6 +88,7 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
         this.config = config;
         this.metrics = metrics;
         this.stuckAfterMs = maxPollIntervalMs(config);
+        this.keepAliveMs = Math.max(100L, stuckAfterMs / 3);
     }
 
     private static long maxPollIntervalMs(final WorkerConfig config) {
@@ -122,7 +127,13 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
                     throw e;
                 }
                 if (!records.isEmpty()) {
-                    if (handleBatch(c, records, engine, publisher)) {
+                    final boolean done;
+                    try {
+                        done = handleBatch(c, records, engine, publisher);
+                    } finally {
+                        c.resume(c.assignment());
+                    }
+                    if (done) {
                         failedBatches = 0;
                     } else {
                         backOff();
@@ -130,6 +141,10 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
                 }
             }
         } catch (final RuntimeException e) {
+            if (e instanceof WakeupException && closed.get()) {
+                // close() woke the consumer inside a batch (a commit, a rewind): a normal stop
+                return;
+            }
             failure = e.toString();
             LOG.error("probe worker '{}' stopped on an unexpected error", config.vantage(), e);
             throw e;
@@ -196,7 +211,7 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
             probes.add(engine.probe(request));
         }
         for (final CompletableFuture<List<ProbeResult>> probe : probes) {
-            for (final ProbeResult result : probe.join()) {
+            for (final ProbeResult result : awaitKeepingMembership(c, probe)) {
                 probed.incrementAndGet();
                 metrics.probed(result);
                 results++;
@@ -220,8 +235,61 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
             return false;
         }
         metrics.acknowledged(results, dlq);
-        c.commitSync(offsets);
+        try {
+            c.commitSync(offsets);
+        } catch (final CommitFailedException | RebalanceInProgressException e) {
+            // The results are written; only the offsets are lost. The group gives these requests to a
+            // member (maybe this one) that probes them again, and the processor recognises the
+            // redelivered results by request id. Never a reason to stop the worker.
+            LOG.warn("probe worker '{}': offsets of a finished batch not committed ({}); the group will deliver its {} request(s)"
+                    + " again", config.vantage(), e.getMessage(), records.count());
+        }
         return true;
+    }
+
+    /**
+     * Waits for one request's probes while keeping this consumer in its group: a batch can take
+     * longer than max.poll.interval.ms (rate limits, a large CIDR range, silent ports), so every
+     * third of that interval the consumer polls with its partitions paused. Records of partitions
+     * assigned meanwhile (not paused) are given back by seeking to their first offset.
+     */
+    private List<ProbeResult> awaitKeepingMembership(final KafkaConsumer<byte[], byte[]> c,
+            final CompletableFuture<List<ProbeResult>> probe) {
+        while (true) {
+            try {
+                return probe.get(keepAliveMs, TimeUnit.MILLISECONDS);
+            } catch (final java.util.concurrent.TimeoutException e) {
+                keepAlive(c);
+            } catch (final ExecutionException e) {
+                throw new IllegalStateException("a probe failed instead of giving an outcome", e.getCause());
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return probe.join();
+            }
+        }
+    }
+
+    private void keepAlive(final KafkaConsumer<byte[], byte[]> c) {
+        try {
+            c.pause(c.assignment());
+            final ConsumerRecords<byte[], byte[]> extra = c.poll(Duration.ZERO);
+            for (final TopicPartition tp : extra.partitions()) {
+                c.seek(tp, extra.records(tp).get(0).offset());
+            }
+            c.pause(c.assignment());
+            lastActivityNanos = System.nanoTime();
+            keepAlivePolls.incrementAndGet();
+        } catch (final WakeupException e) {
+            if (!closed.get()) {
+                throw e;
+            }
+            // closing: the engine aborts what is in flight, and the batch ends with those outcomes
+        }
+    }
+
+    /** Polls made while a batch was still being probed, to keep the group membership. */
+    public long keepAlivePolls() {
+        return keepAlivePolls.get();
     }
 
     private static void rewind(final KafkaConsumer<byte[], byte[]> c, final Set<TopicPartition> partitions) {

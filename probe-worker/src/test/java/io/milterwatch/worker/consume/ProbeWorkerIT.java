@@ -128,6 +128,45 @@ class ProbeWorkerIT {
         }
     }
 
+    @Test
+    void shouldStayInTheGroupAndProbeOnceWhenABatchOutlastsMaxPollInterval(final KafkaCluster cluster) throws Exception {
+        // given: a silent port (three handshakes of 1.5 s each: 4.5 s) and a consumer allowed 1.5 s between polls
+        final String prefix = KafkaCluster.uniquePrefix("slowbatch");
+        final Topics topics = Topics.withPrefix(prefix);
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
+        }
+        final WorkerConfig config = WorkerConfig.from(Settings.load(WorkerSettings.all(), null, Map.of("KAFKA_MAX_POLL_INTERVAL_MS", "1500"),
+                Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "worker.vantage", "slow-1",
+                        "worker.reply.timeout.ms", "1500"), Set.of("max.poll.interval.ms")));
+        try (MilterEmulator silent = MilterEmulator.start(MilterEmulator.Behaviour.SILENT);
+             ProbeWorker worker = new ProbeWorker(config);
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            final Thread thread = new Thread(worker, "worker");
+            thread.start();
+            final ProbeRequest request = ProbeRequest.newBuilder().setRequestId("req-slow").setTargetId(silent.hostPort())
+                    .setHost("127.0.0.1").setPorts(List.of(silent.port())).setReason(ProbeReason.MANUAL)
+                    .setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(System.currentTimeMillis())
+                    .setDeadlineMs(System.currentTimeMillis() + 600_000).build();
+            // when
+            producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(silent.hostPort()), Records.PROBE_REQUEST.encode(request))).get();
+            final List<ProbeResult> results = TestTopics.readAtLeast(cluster, topics.probeResults(), 1).stream()
+                    .map(r -> Records.PROBE_RESULT.decode(r.topic(), r.value())).toList();
+            assertThat(results).singleElement().satisfies(r -> assertThat(r.getOutcome()).isEqualTo(Outcome.OPEN_SILENT));
+            // then: the worker kept its membership while probing (no re-delivery, no second probe of the port),
+            // committed, and is still running
+            await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true);
+            assertThat(worker.keepAlivePolls()).isPositive();
+            assertThat(silent.accepted()).as("connections: one probe of three handshakes").isEqualTo(3);
+            assertThat(TestTopics.readAtLeast(cluster, topics.probeResults(), 1)).as("results of the one request").hasSize(1);
+            assertThat(thread.isAlive()).isTrue();
+            worker.close();
+            thread.join(10_000);
+            assertThat(thread.isAlive()).isFalse();
+        }
+    }
+
 
     private static byte[] bytes(final String s) {
         return s.getBytes(StandardCharsets.UTF_8);
