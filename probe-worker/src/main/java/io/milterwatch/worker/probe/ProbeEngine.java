@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * Runs the probes of requests: expands the host (a CIDR range up to a size limit, an address
  * literal, or a DNS name with every A and AAAA address), checks every address against the scope
  * (a range or a name with any address out of scope is refused whole), then hands one probe per
- * address and port to a non-blocking {@link Reactor}. One result per
- * address and port; a target that cannot be probed (bad host, resolution failure, out of scope)
- * yields ERROR results with the reason, never silence.
+ * address and port to a non-blocking {@link Reactor}. One result per address and port; a target
+ * that cannot be probed (bad host, resolution failure, out of scope) yields ERROR results with the
+ * reason, never silence.
  *
  * <p>Which handshake goes first: on the AXIMilter ports (default 1981) the AXIMilter {@code PING};
  * elsewhere the Sendmail-milter version-6 offer, then version 2 only if the port was silent to it,

@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the exposure state of each ip:port in a changelogged store and applies every probe result
- * (once per request, vantage and ip:port; redeliveries are only counted) and firewall event to it; a wall-clock punctuator marks states STALE when their vantages stop
- * reporting. Under exactly_once_v2 the store update and the emitted alert commit together, so a
- * crash and restart neither repeats nor loses a transition.
+ * (once per request, vantage and ip:port; redeliveries are only counted) and firewall event to it;
+ * a wall-clock punctuator marks states STALE when their vantages stop reporting. Under
+ * exactly_once_v2 the store update and the emitted alert commit together, so a crash and restart
+ * neither repeats nor loses a transition.
  */
 final class ExposureCorrelator implements Processor<String, CorrelationInput, String, Decision> {
 
