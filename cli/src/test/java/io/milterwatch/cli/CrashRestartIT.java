@@ -4,17 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.milterwatch.kafka.TopicAdmin;
 import io.milterwatch.kafka.Topics;
@@ -30,11 +33,13 @@ import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -42,147 +47,282 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stream processor, as a separate process (the shaded jar's {@code processor} command), is
- * killed with SIGKILL in the middle of a stream of probe results and firewall lines (18,000) and
- * started again on an empty state directory, so that its stores are rebuilt from their changelogs.
- * Every endpoint must end with exactly its three alerts (EXPOSED, REMEDIATED, REGRESSED): none
- * lost, none duplicated; and its state whole: every firewall line counted exactly once.
+ * killed with SIGKILL in the middle of a stream of 1,000 probe results and 100,000 firewall lines
+ * and started again on an empty state directory, so that its stores are rebuilt from their
+ * changelogs. The same input, record for record (same keys, values and timestamps), goes through a
+ * reference run without a crash, under a fresh topic prefix and application id, at the same time
+ * (the two share only the broker; running them side by side halves the test's wall time). Then:
+ * <ul>
+ *   <li>every ExposureState on the compacted state topic is equal, field for field, in both runs:
+ *       state, transitions, vantages, every firewall counter and window, the last lines kept;</li>
+ *   <li>the alerts (id, endpoint, transition, severity, time, evidence) are the same set, and the
+ *       crashed run has none twice: each endpoint exactly EXPOSED, REMEDIATED, REGRESSED;</li>
+ *   <li>every firewall line is counted exactly once (400 per endpoint).</li>
+ * </ul>
+ * Alert texts and the lines attached to an alert are not compared: they describe the state at the
+ * moment of the transition, and how far the firewall lines (another input topic) had got by then
+ * differs from run to run even without a crash. The final state does not: its counters add up, and
+ * each endpoint's lines are ordered (one raw partition per endpoint, by key).
  */
 @ExtendWith(KafkaClusterExtension.class)
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
 class CrashRestartIT {
 
-    private static final int ENDPOINTS = 150;
-    private static final int LINES_PER_STEP = 40;
+    private static final int ENDPOINTS = 250;
+    private static final int PARTITIONS = 3;
+    /** Lines per endpoint after each of the last three results; 250 × 400 = 100,000 lines. */
+    private static final int[] LINES_PER_STEP = {0, 134, 133, 133};
+    private static final int LINES_PER_ENDPOINT = 400;
+    private static final int LINES = ENDPOINTS * LINES_PER_ENDPOINT;
 
+    @TempDir
+    Path referenceDir;
     @TempDir
     Path first;
     @TempDir
     Path second;
 
     @Test
-    void shouldNeitherLoseNorRepeatAlertsWhenTheProcessorIsKilledMidStream(final KafkaCluster cluster) throws Exception {
-        // given
-        final String prefix = KafkaCluster.uniquePrefix("crash");
-        final Topics topics = Topics.withPrefix(prefix);
-        try (Admin admin = cluster.admin()) {
-            TopicAdmin.ensureTopics(admin, topics, 3, (short) -1);
-        }
-        Process processor = startProcessor(cluster, prefix, first);
-        final AtomicBoolean failed = new AtomicBoolean();
-        final Thread feeder = new Thread(() -> feed(cluster, topics, failed), "feeder");
-        try {
-            // when: results stream in, and the processor dies mid-stream
-            feeder.start();
-            await().atMost(Duration.ofSeconds(120)).until(() -> alerts(cluster, topics).size() >= ENDPOINTS / 2);
-            processor.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            assertThat(processor.isAlive()).isFalse();
-            final int seenAtKill = alerts(cluster, topics).size();
-            processor = startProcessor(cluster, prefix, second);
-            feeder.join(120_000);
-            assertThat(failed).isFalse();
+    void shouldEndInTheSameStateAsARunWithoutCrashWhenTheProcessorIsKilledMidStream(final KafkaCluster cluster) throws Exception {
+        // given: one input, generated once
+        final Input input = Input.generate(System.currentTimeMillis() / 1000 * 1000);
+        assertThat(input.results()).hasSize(4 * ENDPOINTS);
+        assertThat(input.lines()).hasSize(LINES);
 
-            // then: every endpoint ends with exactly its three alerts
-            final int expected = ENDPOINTS * 3;
-            await().atMost(Duration.ofSeconds(180)).until(() -> alerts(cluster, topics).size() >= expected);
-            final List<Alert> alerts = alerts(cluster, topics);
-            assertThat(seenAtKill).isLessThan(expected);
-            final Set<String> ids = new HashSet<>();
-            alerts.forEach(a -> assertThat(ids.add(a.getAlertId())).as("duplicate alert " + a.getAlertId()).isTrue());
-            assertThat(alerts).hasSize(expected);
-            for (int i = 0; i < ENDPOINTS; i++) {
-                final String key = ip(i) + ":8891";
-                assertThat(alerts.stream().filter(a -> a.getKey().equals(key)).map(Alert::getToState).toList())
-                        .as(key).containsExactly(Exposure.EXPOSED, Exposure.REMEDIATED, Exposure.REGRESSED);
+        // when: a reference run without a crash, and at the same time (they share nothing but the
+        // cluster) a run whose processor is killed with SIGKILL mid-stream
+        final CompletableFuture<RunResult> reference = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(cluster, input, KafkaCluster.uniquePrefix("crashref"), false);
+            } catch (final Exception e) {
+                throw new CompletionException(e);
             }
-            // and: the state is whole, once the processor has consumed every input
-            awaitCaughtUp(cluster, prefix + "-processor", List.of(topics.probeResults(), topics.firewallRaw(), topics.firewallEvents()));
-            final Map<String, ExposureState> latest = new HashMap<>();
-            for (final ConsumerRecord<String, byte[]> r : SkeletonEndToEndITSupport.read(cluster, topics.exposureState())) {
-                latest.put(r.key(), Records.EXPOSURE_STATE.decode(r.topic(), r.value()));
+        });
+        final RunResult crashed = run(cluster, input, KafkaCluster.uniquePrefix("crash"), true);
+        final RunResult calm = reference.join();
+
+        // then: the kill came mid-stream: some alerts out, not all; lines and results left unconsumed
+        assertThat(crashed.alertsAtKill()).isBetween(1, 3 * ENDPOINTS - 1);
+        assertThat(crashed.consumedAtKill()).as("results and lines consumed when the processor was killed")
+                .isLessThan(input.results().size() + LINES);
+        System.out.printf("CrashRestartIT: killed after %d alerts, %d of %d inputs consumed; reference run %d s (processor CPU %d s),"
+                + " crash run %d s (restarted processor CPU %d s)%n", crashed.alertsAtKill(), crashed.consumedAtKill(),
+                input.results().size() + LINES, calm.seconds(), calm.processorCpuSeconds(), crashed.seconds(), crashed.processorCpuSeconds());
+        // and: no alert twice, none missed, each endpoint's three transitions in order
+        final Set<String> ids = new HashSet<>();
+        crashed.alerts().forEach(a -> assertThat(ids.add(a.getAlertId())).as("duplicate alert " + a.getAlertId()).isTrue());
+        assertThat(crashed.alerts()).hasSize(3 * ENDPOINTS);
+        for (int i = 0; i < ENDPOINTS; i++) {
+            final String key = ip(i) + ":8891";
+            assertThat(crashed.alerts().stream().filter(a -> a.getKey().equals(key)).map(Alert::getToState).toList())
+                    .as(key).containsExactly(Exposure.EXPOSED, Exposure.REMEDIATED, Exposure.REGRESSED);
+        }
+        assertThat(identities(crashed.alerts())).isEqualTo(identities(calm.alerts()));
+        // and: the final states are the reference's, field for field
+        assertThat(crashed.states()).hasSize(ENDPOINTS);
+        assertThat(crashed.states().keySet()).isEqualTo(calm.states().keySet());
+        calm.states().forEach((key, expected) -> assertThat(crashed.states().get(key)).as(key).isEqualTo(expected));
+        // and: both are whole: every firewall line counted exactly once
+        assertThat(crashed.states().values()).allSatisfy(s -> {
+            assertThat(s.getState()).isEqualTo(Exposure.REGRESSED);
+            assertThat(s.getTransitions()).isEqualTo(4);
+            assertThat(s.getVantages()).containsOnlyKeys("inside", "outside");
+            assertThat(s.getBlockedFromDisallowed()).as(s.getKey()).isEqualTo(LINES_PER_ENDPOINT);
+            assertThat(s.getFirewallWindows().stream().mapToLong(w -> w.getBlockedFromDisallowed()).sum()).isEqualTo(LINES_PER_ENDPOINT);
+            assertThat(s.getLateFirewallEvents()).isZero();
+            assertThat(s.getDistinctResults()).isEqualTo(4);
+            assertThat(s.getDuplicateResults()).isZero();
+        });
+    }
+
+    /** What a run left behind. */
+    record RunResult(List<Alert> alerts, Map<String, ExposureState> states, int alertsAtKill, long consumedAtKill, long seconds,
+            long processorCpuSeconds) {
+    }
+
+    /**
+     * One run. Step 0 (an inside MILTER per endpoint) until every endpoint is watched; then steps 1
+     * and 2 (results and lines) as fast as they go. Without {@code crash}, step 3 at once. With it,
+     * the processor is killed with SIGKILL once half the alerts are out, started again on an empty
+     * state directory, and step 3 (whose results make the REGRESSED alerts) arrives while it is down
+     * and coming back: so the kill lands mid-stream and before the last transitions, whatever the
+     * timing. Only the order within each partition matters to the final state, and that is the same
+     * in every run.
+     */
+    private RunResult run(final KafkaCluster cluster, final Input input, final String prefix, final boolean crash) throws Exception {
+        final long start = System.nanoTime();
+        final Topics topics = Topics.withPrefix(prefix);
+        final String group = prefix + "-processor";
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, PARTITIONS, (short) -1);
+        }
+        Process processor = startProcessor(cluster, prefix, crash ? first : referenceDir);
+        int alertsAtKill = -1;
+        long consumedAtKill = -1;
+        try (KafkaProducer<String, byte[]> producer = producer(cluster)) {
+            // Step 0, then canaries (one per partition, after the endpoints): once a canary's line gets
+            // through the watched-endpoints filter, the filter knows every endpoint of its partition.
+            send(producer, topics, input.firstResults());
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> latestStates(cluster, topics).size()
+                    == ENDPOINTS + PARTITIONS);
+            final int canaryLines = awaitCanariesWatched(cluster, topics, producer, input);
+
+            send(producer, topics, input.steps().get(0));
+            send(producer, topics, input.steps().get(1));
+            if (crash) {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> alerts(cluster, topics).size() >= ENDPOINTS * 3 / 2);
+                processor.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL
+                assertThat(processor.isAlive()).isFalse();
+                alertsAtKill = alerts(cluster, topics).size();
+                consumedAtKill = consumed(cluster, group, List.of(topics.probeResults(), topics.firewallRaw())) - PARTITIONS - canaryLines;
+                processor = startProcessor(cluster, prefix, second);
             }
-            assertThat(latest).hasSize(ENDPOINTS);
-            assertThat(latest.values()).allSatisfy(s -> {
-                assertThat(s.getState()).isEqualTo(Exposure.REGRESSED);
-                assertThat(s.getTransitions()).isEqualTo(4);
-                assertThat(s.getVantages()).containsOnlyKeys("inside", "outside");
-                // every firewall line counted exactly once across the crash
-                assertThat(s.getBlockedFromDisallowed()).as(s.getKey()).isEqualTo(3L * LINES_PER_STEP);
-                assertThat(s.getLateFirewallEvents()).isZero();
-            });
+            send(producer, topics, input.steps().get(2));
+
+            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> alerts(cluster, topics).size() >= 3 * ENDPOINTS);
+            SkeletonEndToEndITSupport.awaitCaughtUp(cluster, group, List.of(topics.probeResults(), topics.firewallRaw(),
+                    topics.firewallEvents()), Duration.ofSeconds(240));
+            final Duration cpu = processor.info().totalCpuDuration().orElse(Duration.ZERO);
+            final Map<String, ExposureState> states = latestStates(cluster, topics);
+            input.canaryKeys().forEach(states::remove);
+            return new RunResult(alerts(cluster, topics), states, alertsAtKill, consumedAtKill, (System.nanoTime() - start) / 1_000_000_000,
+                    cpu.toSeconds());
         } finally {
-            feeder.interrupt();
             processor.destroy();
             processor.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
-    /**
-     * Four results per endpoint, in order: inside MILTER, outside MILTER, outside FILTERED, outside
-     * MILTER; after each of the last three, {@link #LINES_PER_STEP} firewall lines blocking an
-     * outside source to that endpoint, onto the raw topic.
-     */
-    private static void feed(final KafkaCluster cluster, final Topics topics, final AtomicBoolean failed) {
-        final Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+    /** Writes the records in order, in batches, and fails when any was not acknowledged. */
+    private static void send(final KafkaProducer<String, byte[]> producer, final Topics topics, final List<Input.Rec> records) {
+        final AtomicReference<Exception> failed = new AtomicReference<>();
+        records.forEach(r -> producer.send(r.to(topics), (metadata, e) -> {
+            if (e != null) {
+                failed.compareAndSet(null, e);
+            }
+        }));
+        producer.flush();
+        assertThat(failed.get()).as("input not written").isNull();
+    }
+
+    /** Sends a line to each canary until its event is on the events topic (the filter let it through); returns the lines sent. */
+    private static int awaitCanariesWatched(final KafkaCluster cluster, final Topics topics, final KafkaProducer<String, byte[]> producer,
+            final Input input) {
+        final Set<String> through = new HashSet<>();
+        final int[] sent = {0};
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            for (final ConsumerRecord<String, byte[]> r : SkeletonEndToEndITSupport.read(cluster, topics.firewallEvents())) {
+                through.add(r.key());
+            }
+            if (through.containsAll(input.canaryKeys())) {
+                return true;
+            }
+            input.canaryKeys().stream().filter(k -> !through.contains(k)).forEach(k -> {
+                sent[0]++;
+                producer.send(new ProducerRecord<>(topics.firewallRaw(), "canary", BenchStreamsCommand.line(System.currentTimeMillis(),
+                        "203.0.113.9", k.substring(0, k.indexOf(':')), 8891, "BLOCK").getBytes(StandardCharsets.UTF_8)));
+            });
+            producer.flush();
+            return false;
+        });
+        return sent[0];
+    }
+
+    /** The same input for every run: keys, values and record timestamps fixed once. */
+    record Input(List<Rec> firstResults, List<List<Rec>> steps, List<String> canaryKeys) {
+
+        record Rec(boolean line, String key, byte[] value, long timestamp) {
+            ProducerRecord<String, byte[]> to(final Topics topics) {
+                return new ProducerRecord<>(line ? topics.firewallRaw() : topics.probeResults(), null, timestamp, key, value);
+            }
+        }
+
+        List<Rec> results() {
+            final List<Rec> all = new ArrayList<>(firstResults.stream().filter(r -> !canaryKeys.contains(r.key())).toList());
+            steps.forEach(step -> all.addAll(step.stream().filter(r -> !r.line()).toList()));
+            return all;
+        }
+
+        List<Rec> lines() {
+            return steps.stream().flatMap(List::stream).filter(Rec::line).toList();
+        }
+
+        /**
+         * Four results per endpoint, in order: inside MILTER, outside MILTER, outside FILTERED,
+         * outside MILTER; after each of the last three, firewall lines blocking an outside source to
+         * that endpoint (134, 133, 133), keyed by a device of its own so that its lines stay in order.
+         */
+        static Input generate(final long t0) {
             final Object[][] steps = {{"inside", Zone.INTERNAL, Outcome.MILTER}, {"outside", Zone.EXTERNAL, Outcome.MILTER},
                     {"outside", Zone.EXTERNAL, Outcome.FILTERED}, {"outside", Zone.EXTERNAL, Outcome.MILTER}};
-            long t = System.currentTimeMillis();
+            final List<Rec> firstResults = new ArrayList<>();
+            final List<List<Rec>> later = new ArrayList<>();
             for (int s = 0; s < steps.length; s++) {
-                final Object[] step = steps[s];
-                if (s == 1) {
-                    // Lines count only for watched endpoints: wait until every endpoint has a state, and give
-                    // the processor's global store of watched endpoints a moment to read it.
-                    await().atMost(Duration.ofSeconds(60)).until(() -> SkeletonEndToEndITSupport.read(cluster, topics.exposureState())
-                            .stream().map(ConsumerRecord::key).distinct().count() == ENDPOINTS);
-                    TimeUnit.SECONDS.sleep(1);
+                final long stepAt = t0 + s * 1000L;
+                final List<Rec> stream = new ArrayList<>();
+                if (s > 0) {
+                    later.add(stream);
                 }
                 for (int i = 0; i < ENDPOINTS; i++) {
-                    final ProbeResult r = ProbeResult.newBuilder().setRequestId("r-" + i + "-" + t).setTargetId(ip(i) + ":8891")
-                            .setHost(ip(i)).setIp(ip(i)).setPort(8891).setVantage((String) step[0]).setZone((Zone) step[1])
-                            .setOutcome((Outcome) step[2])
-                            .setMilter(step[2] == Outcome.MILTER ? MilterHandshake.newBuilder().setVersion(6).setActions(0x1F).setProtocol(0x7F).build() : null)
-                            .setTotalMs(1).setProbedAtMs(t++).build();
-                    producer.send(new ProducerRecord<>(topics.probeResults(), ip(i) + ":8891", Records.PROBE_RESULT.encode(r)));
-                    for (int l = 0; s > 0 && l < LINES_PER_STEP; l++) {
-                        producer.send(new ProducerRecord<>(topics.firewallRaw(), null, BenchStreamsCommand.line(System.currentTimeMillis(),
-                                "203.0.113." + (l % 250 + 1), ip(i), 8891, "BLOCK").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-                    }
-                    if (i % 5 == 0) {
-                        producer.flush();
-                        // a steady stream (about 6 s in all) rather than one burst, so that the kill lands mid-stream
-                        TimeUnit.MILLISECONDS.sleep(50);
+                    final Rec result = result(ip(i), (String) steps[s][0], (Zone) steps[s][1], (Outcome) steps[s][2], "r-" + s + "-" + i,
+                            stepAt + i);
+                    (s == 0 ? firstResults : stream).add(result);
+                    for (int l = 0; l < LINES_PER_STEP[s]; l++) {
+                        final long at = stepAt + 500;
+                        stream.add(new Rec(true, "fw-" + i, BenchStreamsCommand.line(at, "203.0.113." + (l % 250 + 1), ip(i), 8891, "BLOCK")
+                                .getBytes(StandardCharsets.UTF_8), at));
                     }
                 }
             }
-            producer.flush();
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (final RuntimeException e) {
-            failed.set(true);
-            throw e;
+            final List<String> canaries = new ArrayList<>();
+            final Set<Integer> partitions = new HashSet<>();
+            for (int c = 1; partitions.size() < PARTITIONS; c++) {
+                final String key = "198.19.0." + c + ":8891";
+                if (partitions.add(Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % PARTITIONS)) {
+                    canaries.add(key);
+                    firstResults.add(result("198.19.0." + c, "inside", Zone.INTERNAL, Outcome.MILTER, "canary-" + c, t0));
+                }
+            }
+            return new Input(List.copyOf(firstResults), later.stream().map(List::copyOf).toList(), List.copyOf(canaries));
+        }
+
+        private static Rec result(final String ip, final String vantage, final Zone zone, final Outcome outcome, final String id,
+                final long at) {
+            final ProbeResult r = ProbeResult.newBuilder().setRequestId(id).setTargetId(ip + ":8891").setHost(ip).setIp(ip).setPort(8891)
+                    .setVantage(vantage).setZone(zone).setOutcome(outcome)
+                    .setMilter(outcome == Outcome.MILTER ? MilterHandshake.newBuilder().setVersion(6).setActions(0x1F).setProtocol(0x7F).build() : null)
+                    .setTotalMs(1).setProbedAtMs(at).build();
+            return new Rec(false, ip + ":8891", Records.PROBE_RESULT.encode(r), at);
         }
     }
 
-    /** Until the group's committed offsets reach the end of every partition of the topics. */
-    private static void awaitCaughtUp(final KafkaCluster cluster, final String group, final List<String> topics) throws Exception {
+    private static KafkaProducer<String, byte[]> producer(final KafkaCluster cluster) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Records the group has committed on the topics (an offset is one record: none of them is written in transactions). */
+    private static long consumed(final KafkaCluster cluster, final String group, final List<String> topics) throws Exception {
         try (Admin admin = cluster.admin()) {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-                admin.describeTopics(topics).allTopicNames().get().forEach((name, d) -> d.partitions().forEach(p ->
-                        latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
-                                org.apache.kafka.clients.admin.OffsetSpec.latest())));
-                final var ends = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
-                        org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
-                final var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-                return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
-                        || committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset());
-            });
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                    .filter(e -> topics.contains(e.getKey().topic()))
+                    .mapToLong(e -> e.getValue() == null ? 0 : ((OffsetAndMetadata) e.getValue()).offset()).sum();
         }
     }
 
     private static String ip(final int i) {
         return "198.18." + (i / 250) + "." + (i % 250 + 1);
+    }
+
+    private static Map<String, ExposureState> latestStates(final KafkaCluster cluster, final Topics topics) {
+        final Map<String, ExposureState> latest = new TreeMap<>();
+        for (final ConsumerRecord<String, byte[]> r : SkeletonEndToEndITSupport.read(cluster, topics.exposureState())) {
+            latest.put(r.key(), Records.EXPOSURE_STATE.decode(r.topic(), r.value()));
+        }
+        return latest;
     }
 
     private static List<Alert> alerts(final KafkaCluster cluster, final Topics topics) {
@@ -193,6 +333,14 @@ class CrashRestartIT {
             }
         }
         out.sort(java.util.Comparator.comparingLong(Alert::getCreatedAtMs));
+        return out;
+    }
+
+    /** What identifies an alert and what it says happened, without the words around it. */
+    private static Set<String> identities(final List<Alert> alerts) {
+        final Set<String> out = new HashSet<>();
+        alerts.forEach(a -> out.add(a.getAlertId() + " " + a.getKey() + " " + a.getFromState() + "->" + a.getToState() + " " + a.getSeverity()
+                + " at " + a.getCreatedAtMs() + " evidence " + (a.getEvidence() == null ? "-" : a.getEvidence().getRequestId())));
         return out;
     }
 

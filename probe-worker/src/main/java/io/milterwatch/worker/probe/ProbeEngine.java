@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the probes of requests: expands the host (a CIDR range up to a size limit, an address
- * literal, or a DNS name with every A and AAAA address), checks every address against the scope,
- * then hands one probe per address and port to a non-blocking {@link Reactor}. One result per
- * address and port; a target that cannot be probed (bad host, resolution failure, out of scope)
- * yields ERROR results with the reason, never silence.
+ * literal, or a DNS name with every A and AAAA address), checks every address against the scope
+ * (a range or a name with any address out of scope is refused whole), then hands one probe per
+ * address and port to a non-blocking {@link Reactor}. One result per address and port; a target
+ * that cannot be probed (bad host, resolution failure, out of scope) yields ERROR results with the
+ * reason, never silence.
  *
  * <p>Which handshake goes first: on the AXIMilter ports (default 1981) the AXIMilter {@code PING};
  * elsewhere the Sendmail-milter version-6 offer, then version 2 only if the port was silent to it,
@@ -48,10 +49,22 @@ public final class ProbeEngine implements AutoCloseable {
     private final Zone zone;
     private final Reactor[] reactors;
     private final ExecutorService resolver;
+    private final Resolver names;
     private volatile boolean closed;
 
+    /** Name resolution, the system's by default; tests give their own. */
+    @FunctionalInterface
+    interface Resolver {
+        List<InetAddress> resolve(String name) throws UnknownHostException;
+    }
+
     public ProbeEngine(final EngineConfig config, final String vantage, final Zone zone) {
+        this(config, vantage, zone, name -> List.of(InetAddress.getAllByName(name)));
+    }
+
+    ProbeEngine(final EngineConfig config, final String vantage, final Zone zone, final Resolver names) {
         this.config = config;
+        this.names = names;
         this.vantage = vantage;
         this.zone = zone;
         try {
@@ -145,10 +158,49 @@ public final class ProbeEngine implements AutoCloseable {
         if (nameProblem != null) {
             return CompletableFuture.completedFuture(errors(request, ports, nameProblem));
         }
-        return CompletableFuture.supplyAsync(() -> resolve(name), resolver).thenCompose(addresses -> addresses == null
-                ? CompletableFuture.completedFuture(errors(request, ports, "cannot resolve host '" + name
-                        + "': no A or AAAA record (or the resolver failed)"))
-                : probeAll(request, addresses, ports, at));
+        return CompletableFuture.supplyAsync(() -> resolve(name), resolver).thenCompose(addresses -> {
+            if (addresses == null || addresses.isEmpty()) {
+                return CompletableFuture.completedFuture(errors(request, ports, "cannot resolve host '" + name
+                        + "': no A or AAAA record (or the resolver failed)"));
+            }
+            final List<ProbeResult> refused = refusedName(request, name, addresses, ports, at);
+            return refused != null ? CompletableFuture.completedFuture(refused) : probeAll(request, addresses, ports, at);
+        });
+    }
+
+    /**
+     * A name is probed only when every address it resolves to is in scope. One refused address
+     * (a cloud metadata or link-local address, say) refuses the whole name, so that none of its
+     * addresses is connected to: a name that points at 169.254.169.254 beside an innocent address
+     * is no target, whatever the innocent address is. Each address gets an ERROR result saying why.
+     *
+     * @return null when every address is in scope
+     */
+    private List<ProbeResult> refusedName(final ProbeRequest request, final String name, final List<InetAddress> addresses,
+            final List<Integer> ports, final long at) {
+        final List<String> problems = new ArrayList<>(addresses.size());
+        String first = null;
+        for (final InetAddress address : addresses) {
+            final String problem = config.scope().check(address);
+            problems.add(problem);
+            if (first == null && problem != null) {
+                first = "name '" + name + "' resolves to " + Endpoints.canonical(address) + ": " + problem;
+            }
+        }
+        if (first == null) {
+            return null;
+        }
+        LOG.info("refused target '{}' (request {}): {}", request.getTargetId(), request.getRequestId(), first);
+        final List<ProbeResult> out = new ArrayList<>(addresses.size() * ports.size());
+        for (int i = 0; i < addresses.size(); i++) {
+            final String ip = Endpoints.canonical(addresses.get(i));
+            final String reason = problems.get(i) != null ? "name '" + name + "' resolves to " + ip + ": " + problems.get(i)
+                    : "not probed: " + first + "; a name is probed only when every address it resolves to is in scope";
+            for (final int port : ports) {
+                out.add(result(request, ip, port, ProbeOutcome.error(reason), at));
+            }
+        }
+        return out;
     }
 
     private String rangeProblem(final Cidr cidr) {
@@ -159,9 +211,9 @@ public final class ProbeEngine implements AutoCloseable {
         return config.scope().check(cidr);
     }
 
-    private static List<InetAddress> resolve(final String name) {
+    private List<InetAddress> resolve(final String name) {
         try {
-            return List.of(InetAddress.getAllByName(name));
+            return names.resolve(name);
         } catch (final UnknownHostException | SecurityException e) {
             return null;
         }

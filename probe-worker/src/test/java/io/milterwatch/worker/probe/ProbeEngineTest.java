@@ -295,6 +295,53 @@ class ProbeEngineTest {
     }
 
     @Test
+    void shouldConnectToNoAddressOfANameWhenOneOfItsAddressesIsLinkLocalOrCloudMetadata() throws Exception {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            // given: names that resolve to the listener's address and to a refused one
+            final InetAddress listener = InetAddress.getLoopbackAddress();
+            final InetAddress metadata = InetAddress.getByName("169.254.169.254");
+            final InetAddress mapped = java.net.Inet6Address.getByAddress(null, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF,
+                    (byte) 169, (byte) 254, (byte) 169, (byte) 254}, -1);
+            final InetAddress linkLocal = InetAddress.getByName("fe80::1");
+            final java.util.Map<String, List<InetAddress>> zone = java.util.Map.of("metadata.example.test", List.of(listener, metadata),
+                    "mapped.example.test", List.of(mapped, listener), "link-local.example.test", List.of(listener, linkLocal),
+                    "fine.example.test", List.of(listener));
+            final ProbeEngine engine = new ProbeEngine(EngineConfig.defaults(TIMEOUTS), "test", Zone.INTERNAL, name -> {
+                final List<InetAddress> a = zone.get(name);
+                if (a == null) {
+                    throw new java.net.UnknownHostException(name);
+                }
+                return a;
+            });
+            engines.add(engine);
+            // when
+            final List<ProbeResult> refused = new ArrayList<>();
+            for (final String name : List.of("metadata.example.test", "mapped.example.test", "link-local.example.test")) {
+                refused.addAll(engine.probe(request(name, List.of(e.port()))).join());
+            }
+            // then: every address of those names is answered ERROR with the reason, none connected to
+            assertThat(refused).hasSize(6).allSatisfy(r -> {
+                assertThat(r.getOutcome()).isEqualTo(Outcome.ERROR);
+                assertThat(r.getConnectMs()).isNull();
+                assertThat(r.getError()).contains("name '" + r.getHost() + "' resolves to");
+            });
+            assertThat(refused).filteredOn(r -> r.getIp().equals("127.0.0.1")).hasSize(3)
+                    .allSatisfy(r -> assertThat(r.getError()).startsWith("not probed: ").contains("every address it resolves to is in scope"));
+            assertThat(refused).filteredOn(r -> r.getHost().startsWith("metadata")).extracting(ProbeResult::getError)
+                    .allSatisfy(m -> assertThat(m).contains("169.254.169.254").contains("cloud metadata"));
+            assertThat(refused).filteredOn(r -> r.getHost().startsWith("mapped")).extracting(ProbeResult::getError)
+                    .allSatisfy(m -> assertThat(m).contains("169.254.169.254").contains("embedded in ::ffff:"));
+            assertThat(refused).filteredOn(r -> r.getHost().startsWith("link-local")).extracting(ProbeResult::getError)
+                    .allSatisfy(m -> assertThat(m).contains("fe80::1").contains("fe80::/10"));
+            assertThat(e.accepted()).as("connections to the listener the names also resolve to").isZero();
+            // and: the same listener under a name with no refused address is probed
+            assertThat(engine.probe(request("fine.example.test", List.of(e.port()))).join()).singleElement()
+                    .satisfies(r -> assertThat(r.getOutcome()).isEqualTo(Outcome.MILTER));
+            assertThat(e.accepted()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void shouldReportAnErrorNamingTheHostWhenTheNameDoesNotResolve() {
         final List<ProbeResult> r = engine().probe(request("no-such-host.invalid", List.of(8891, 1981))).join();
         assertThat(r).hasSize(2).allSatisfy(x -> {

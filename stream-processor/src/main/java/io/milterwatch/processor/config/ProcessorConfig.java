@@ -27,6 +27,7 @@ public record ProcessorConfig(
         NetworkClassifier classifier,
         CorrelationPolicy policy,
         Duration staleCheck,
+        Duration dedupeRetention,
         String httpHost,
         int httpPort,
         String httpAdvertised,
@@ -67,6 +68,7 @@ public record ProcessorConfig(
                         Duration.ofMillis(s.longIn(ProcessorSettings.REPROBE_MIN_INTERVAL_MS.name(), 0, 86_400_000)),
                         Duration.ofMillis(s.longIn(ProcessorSettings.FIREWALL_WINDOW_MS.name(), 1000, 86_400_000))),
                 Duration.ofMillis(s.longIn(ProcessorSettings.STALE_CHECK_MS.name(), 10, 3_600_000)),
+                Duration.ofMillis(s.longIn(ProcessorSettings.DEDUPE_RETENTION_MS.name(), 60_000, 30L * 86_400_000)),
                 host,
                 port,
                 advertised == null ? host + ":" + port : advertised,
@@ -106,14 +108,14 @@ public record ProcessorConfig(
     public static ProcessorConfig defaults(final Topics topics, final Path stateDir) {
         return new ProcessorConfig("localhost:9092", topics, "milterwatch-processor", stateDir, Duration.ofSeconds(1),
                 Duration.ofMinutes(10), 100, 1, NetworkClassifier.of(NetworkClassifier.DEFAULT_INTERNAL), CorrelationPolicy.defaults(),
-                Duration.ofSeconds(10), "127.0.0.1", 0, "127.0.0.1:0", null, Map.of(),
+                Duration.ofSeconds(10), Duration.ofHours(1), "127.0.0.1", 0, "127.0.0.1:0", null, Map.of(),
                 FirewallParserConfig.defaults());
     }
 
     /** The same settings against another cluster and application id (tests and benchmarks). */
     public ProcessorConfig withConnection(final String bootstrap, final String appId) {
         return new ProcessorConfig(bootstrap, topics, appId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, classifier,
-                policy, staleCheck, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall);
+                policy, staleCheck, dedupeRetention, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall);
     }
 
     public static ProcessorConfig defaults(final Topics topics) {

@@ -41,6 +41,9 @@ public final class ProcessorSettings {
     public static final Setting STALE_AFTER_MS = new Setting("processor.stale.after.ms", "1800000",
             "No result from a disallowed-zone vantage for this long makes an ip:port STALE");
     public static final Setting STALE_CHECK_MS = new Setting("processor.stale.check.ms", "10000", "How often staleness is checked");
+    public static final Setting DEDUPE_RETENTION_MS = new Setting("processor.dedupe.retention.ms", "3600000",
+            "How long the request id of a probe result is remembered (per ip:port and vantage), so that a result a worker redelivers "
+                    + "is counted once and never applied again; keep it above processor.request.deadline.ms");
     public static final Setting HTTP_HOST = new Setting("processor.http.host", "127.0.0.1",
             "Address the query API binds to (loopback by default)");
     public static final Setting HTTP_PORT = new Setting("processor.http.port", "8470", "Port of the query API; 0 disables it");
@@ -51,8 +54,8 @@ public final class ProcessorSettings {
 
     public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, REQUEST_DEADLINE_MS,
             COMMIT_INTERVAL_MS, THREADS, FIREWALL_ZONE, FIREWALL_PREFIX_ACTIONS, FIREWALL_VPC_FORMAT, FIREWALL_MAX_LINE_CHARS,
-            INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, HTTP_HOST, HTTP_PORT,
-            HTTP_TOKEN, HTTP_ADVERTISED);
+            INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, DEDUPE_RETENTION_MS,
+            HTTP_HOST, HTTP_PORT, HTTP_TOKEN, HTTP_ADVERTISED);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

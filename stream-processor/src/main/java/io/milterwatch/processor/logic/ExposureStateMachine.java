@@ -38,7 +38,8 @@ import io.milterwatch.schema.Zone;
  * more than the grace period) and events from before the current state began are counted only.
  * Staleness: no result from a disallowed-zone vantage for {@code staleAfter} makes it {@code STALE}.
  * An ERROR result is recorded but is evidence of nothing; a repeat of the same evidence changes
- * nothing, so alerts are per transition, never per event.
+ * nothing, so alerts are per transition, never per event. A result redelivered for a request
+ * already applied is only counted ({@link #countDuplicate}).
  */
 public final class ExposureStateMachine {
 
@@ -85,6 +86,19 @@ public final class ExposureStateMachine {
         final ExposureState state = transition(b, previous, before, after, now).build();
         final Alert alert = after != before && alertable(after) ? alert(state, before, result, List.of(), summary(state, before, result)) : null;
         return new Decision(state, alert);
+    }
+
+    /**
+     * A probe result redelivered for a request already applied (a worker died between writing its
+     * results and committing): counted, nothing else changes, no alert.
+     *
+     * @return null when there is no state to count it in
+     */
+    public static Decision countDuplicate(final ExposureState previous) {
+        if (previous == null) {
+            return null;
+        }
+        return new Decision(ExposureState.newBuilder(previous).setDuplicateResults(previous.getDuplicateResults() + 1).build(), null);
     }
 
     private static Exposure next(final Exposure before, final ExposureState previous, final boolean exposedNow, final boolean disallowedRefuses,

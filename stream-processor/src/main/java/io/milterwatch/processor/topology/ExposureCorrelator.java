@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the exposure state of each ip:port in a changelogged store and applies every probe result
- * and firewall event to it; a wall-clock punctuator marks states STALE when their vantages stop
- * reporting. Under exactly_once_v2 the store update and the emitted alert commit together, so a
- * crash and restart neither repeats nor loses a transition.
+ * (once per request, vantage and ip:port; redeliveries are only counted) and firewall event to it;
+ * a wall-clock punctuator marks states STALE when their vantages stop reporting. Under
+ * exactly_once_v2 the store update and the emitted alert commit together, so a crash and restart
+ * neither repeats nor loses a transition.
  */
 final class ExposureCorrelator implements Processor<String, CorrelationInput, String, Decision> {
 
@@ -76,6 +77,13 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
         final Decision decision;
         if (record.value() instanceof CorrelationInput.Probe probe) {
             decision = ExposureStateMachine.apply(previous, probe.result());
+        } else if (record.value() instanceof CorrelationInput.Duplicate duplicate) {
+            decision = ExposureStateMachine.countDuplicate(previous);
+            if (decision == null) {
+                // The first result was applied before this store existed (or the state was removed): nothing to count in.
+                LOG.debug("redelivered result of request {} for {} without a state", duplicate.result().getRequestId(), record.key());
+                return;
+            }
         } else if (record.value() instanceof CorrelationInput.Firewall firewall) {
             decision = ExposureStateMachine.applyFirewall(previous, firewall.event(), classifier.zoneOf(firewall.event().getSrcIp()), policy);
             if (decision == null) {

@@ -29,7 +29,10 @@ import org.apache.kafka.streams.state.Stores;
  *   ├─ invalid ─────────────────────────────────────────────▶ dlq (reason headers)
  *   └─ target-registry [registry + schedule stores, wall-clock punctuator]
  *                                                            ▶ probe-requests (key: target id)
- * probe-results (key: ip:port, from every vantage) ──┐
+ * probe-results (key: ip:port, from every vantage)
+ *   └─ probe-result-dedupe [dedupe window store: ip:port + vantage + request id, retention
+ *        │                   processor.dedupe.retention.ms]: first result Probe, redelivery Duplicate
+ *        └───────────────────────────────────────────┐
  * firewall.events (key: destination ip:port) ─────────┴─ merge
  *   └─ exposure-correlator [exposure store: state machine; wall-clock STALE punctuator]
  *        ├─ state ───────────────────────────────────────────▶ exposure.state (key: ip:port, compacted)
@@ -45,14 +48,17 @@ import org.apache.kafka.streams.state.Stores;
  * cheapest place after the topic. Time: firewall events carry event time; one older than the
  * newest seen for its ip:port by more than the grace period is late (counted, never acted on), and
  * one from before the current state began cannot cause a transition, so a line logged before a fix
- * never "regresses" it. Undecodable input goes to the DLQ through the deserialization handler
- * configured in {@code StreamsApp}.
+ * never "regresses" it. Workers are at-least-once: a result redelivered for a request, vantage and
+ * ip:port already seen is counted in the state ({@code duplicateResults}) and never applied again
+ * (see {@link ProbeResultDeduplicator}). Undecodable input goes to the DLQ through the
+ * deserialization handler configured in {@code StreamsApp}.
  */
 public final class MilterwatchTopology {
 
     public static final String REGISTRY_STORE = "target-registry-store";
     public static final String SCHEDULE_STORE = "target-schedule-store";
     public static final String EXPOSURE_STORE = "exposure-store";
+    public static final String DEDUPE_STORE = "probe-result-dedupe-store";
 
     private MilterwatchTopology() {
     }
@@ -69,6 +75,9 @@ public final class MilterwatchTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE), Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPOSURE_STORE), Serdes.String(),
                 Records.EXPOSURE_STATE));
+        // Window size equal to the retention: each id is a point in time; only the retention matters.
+        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUPE_STORE, config.dedupeRetention(),
+                config.dedupeRetention(), false), Serdes.String(), Serdes.Long()));
 
         final KStream<String, Target> targets = builder.stream(topics.targets(),
                 Consumed.with(Serdes.String(), Records.TARGET).withName("targets-source"));
@@ -90,7 +99,7 @@ public final class MilterwatchTopology {
         // say nothing about any ip:port's exposure.
         final KStream<String, CorrelationInput> probeEvidence = results
                 .filter((key, result) -> result != null && !result.getIp().isEmpty(), Named.as("attributable-results"))
-                .mapValues(result -> (CorrelationInput) new CorrelationInput.Probe(result), Named.as("probe-evidence"));
+                .processValues(() -> new ProbeResultDeduplicator(config.dedupeRetention()), Named.as("probe-result-dedupe"), DEDUPE_STORE);
         final KStream<String, CorrelationInput> firewallEvidence = builder.stream(topics.firewallEvents(),
                         Consumed.with(Serdes.String(), Records.FIREWALL_EVENT).withName("firewall-events-source"))
                 .filter((key, event) -> key != null && event != null, Named.as("keyed-firewall-events"))

@@ -38,6 +38,14 @@ class ProcessorConfigTest {
     }
 
     @Test
+    void shouldRememberResultIdsForAnHourUnlessToldOtherwise() {
+        assertThat(load(Map.of()).dedupeRetention()).isEqualTo(java.time.Duration.ofHours(1));
+        assertThat(load(Map.of("processor.dedupe.retention.ms", "7200000")).dedupeRetention()).isEqualTo(java.time.Duration.ofHours(2));
+        assertThatThrownBy(() -> load(Map.of("processor.dedupe.retention.ms", "1000"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processor.dedupe.retention.ms");
+    }
+
+    @Test
     void shouldNameTheKeyWhenAFirewallSettingIsBad() {
         assertThatThrownBy(() -> load(Map.of("processor.firewall.zone", "Mars/Olympus"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("processor.firewall.zone").hasMessageContaining("Mars/Olympus");

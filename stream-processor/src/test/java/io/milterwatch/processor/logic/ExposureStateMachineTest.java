@@ -61,6 +61,21 @@ class ExposureStateMachineTest {
     }
 
     @Test
+    void shouldOnlyCountADuplicateWhenItIsRecognisedAsARedelivery() {
+        // given
+        feed("in", INTERNAL, MILTER, 1000);
+        feed("out", EXTERNAL, MILTER, 2000);
+        // when
+        final Decision d = ExposureStateMachine.countDuplicate(state);
+        // then: the count grows, nothing else changes, no alert
+        assertThat(d.alert()).isNull();
+        assertThat(d.state().getDuplicateResults()).isEqualTo(1);
+        assertThat(ExposureState.newBuilder(d.state()).setDuplicateResults(0).build()).isEqualTo(state);
+        assertThat(ExposureStateMachine.countDuplicate(d.state()).state().getDuplicateResults()).isEqualTo(2);
+        assertThat(ExposureStateMachine.countDuplicate(null)).isNull();
+    }
+
+    @Test
     void shouldBeNotExposedWhenOnlyTheInsideSeesTheMilter() {
         final Decision d = feed("in", INTERNAL, MILTER, 1000);
         assertThat(d.state().getState()).isEqualTo(Exposure.NOT_EXPOSED);

@@ -238,6 +238,72 @@ class MilterwatchTopologyTest {
     }
 
     @Test
+    void shouldCountARedeliveredResultWithoutApplyingItWhenNewerEvidenceCameInBetween() {
+        // given: exposed, then remediated; the outside worker died after writing the MILTER result of
+        // request b and before committing, so another member of its group probes b again later
+        long t = T0.toEpochMilli();
+        results.pipeInput("192.0.2.10:8891", Results.of("inside", Zone.INTERNAL, Outcome.MILTER, t), Instant.ofEpochMilli(t));
+        final ProbeResult b = Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, t += 1000);
+        results.pipeInput("192.0.2.10:8891", b, Instant.ofEpochMilli(t));
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.FILTERED, t += 1000), Instant.ofEpochMilli(t));
+        assertThat(exposureAlerts.readValuesToList()).extracting(Alert::getToState).containsExactly(Exposure.EXPOSED, Exposure.REMEDIATED);
+        states.readValuesToList();
+        // when: b is redelivered (a new probe, same request id, vantage and ip:port)
+        results.pipeInput("192.0.2.10:8891", ProbeResult.newBuilder(b).setProbedAtMs(t += 1000).build(), Instant.ofEpochMilli(t));
+        // then: counted, not applied: no regression, the remediated state and its evidence stand
+        assertThat(regressionAlerts.isEmpty()).isTrue();
+        assertThat(exposureAlerts.isEmpty()).isTrue();
+        final ExposureState state = states.readValuesToList().get(0);
+        assertThat(state.getState()).isEqualTo(Exposure.REMEDIATED);
+        assertThat(state.getDistinctResults()).isEqualTo(3);
+        assertThat(state.getDuplicateResults()).isEqualTo(1);
+        assertThat(state.getVantages().get("outside").getOutcome()).isEqualTo(Outcome.FILTERED);
+        assertThat(driver.<String, ExposureState>getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE).get("192.0.2.10:8891"))
+                .isEqualTo(state);
+    }
+
+    @Test
+    void shouldApplyARequestOncePerVantageAndPerEndpointWhenItsIdRepeats() {
+        // given: one request, answered by two vantages, for two ports of the same address
+        final ProbeResult inside = Results.of("inside", Zone.INTERNAL, Outcome.MILTER, T0.toEpochMilli());
+        final ProbeResult outside = ProbeResult.newBuilder(inside).setVantage("outside").setZone(Zone.EXTERNAL).build();
+        final ProbeResult otherPort = ProbeResult.newBuilder(inside).setPort(8893).build();
+        // when
+        results.pipeInput("192.0.2.10:8891", inside, T0);
+        results.pipeInput("192.0.2.10:8891", outside, T0);
+        results.pipeInput("192.0.2.10:8893", otherPort, T0);
+        results.pipeInput("192.0.2.10:8891", outside, T0.plusSeconds(5));
+        // then: three results applied, the repeat from the outside counted
+        final KeyValueStore<String, ExposureState> store = driver.getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE);
+        assertThat(store.get("192.0.2.10:8891").getDistinctResults()).isEqualTo(2);
+        assertThat(store.get("192.0.2.10:8891").getDuplicateResults()).isEqualTo(1);
+        assertThat(store.get("192.0.2.10:8891").getVantages()).containsOnlyKeys("inside", "outside");
+        assertThat(store.get("192.0.2.10:8893").getDistinctResults()).isEqualTo(1);
+        assertThat(store.get("192.0.2.10:8893").getDuplicateResults()).isZero();
+        assertThat(exposureAlerts.readValuesToList()).extracting(Alert::getToState).containsExactly(Exposure.EXPOSED);
+    }
+
+    @Test
+    void shouldForgetARequestIdWhenTheRetentionHasPassed() {
+        // given: the default retention is one hour of record time
+        final ProbeResult early = Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli());
+        results.pipeInput("192.0.2.10:8891", early, T0);
+        // when: stream time moves two hours on, and the early result comes again
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli() + 7_200_000),
+                T0.plus(Duration.ofHours(2)));
+        final List<String> remembered = new java.util.ArrayList<>();
+        try (var all = driver.<String, Long>getWindowStore(MilterwatchTopology.DEDUPE_STORE).all()) {
+            all.forEachRemaining(kv -> remembered.add(kv.key.key()));
+        }
+        results.pipeInput("192.0.2.10:8891", early, T0.plus(Duration.ofHours(2)));
+        // then: its id was dropped with its segment (the store stays bounded), so it counts as new
+        assertThat(remembered).singleElement().asString().endsWith("req-" + (T0.toEpochMilli() + 7_200_000));
+        final ExposureState state = driver.<String, ExposureState>getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE).get("192.0.2.10:8891");
+        assertThat(state.getDistinctResults()).isEqualTo(3);
+        assertThat(state.getDuplicateResults()).isZero();
+    }
+
+    @Test
     void shouldMatchTheCommittedTopologyDescription() throws Exception {
         // The description is committed so that a renamed store, topic or operator is a visible change.
         final String actual = MilterwatchTopology.build(topics, ProcessorConfig.defaults(topics)).describe().toString();
