@@ -160,12 +160,20 @@ final class BenchStreamsCommand implements Callable<Integer> {
             background.start();
             producer.send(new ProducerRecord<>(topics.probeResults(), key, Records.PROBE_RESULT.encode(result(ip, "outside", Zone.EXTERNAL, Outcome.MILTER))));
             awaitAlert(alerts, key, Exposure.EXPOSED);
+            long lastLineMs = 0;
             for (int i = 0; i < samples; i++) {
+                // Real clocks, as in production: the fix is probed after the last regression's line (only a refusal
+                // probed since the REGRESSED state began can end it), and a syslog line has whole seconds, so the next
+                // line is stamped with the first whole second after the fix. Waiting is not part of the measure.
+                while (System.currentTimeMillis() <= lastLineMs) {
+                    TimeUnit.MILLISECONDS.sleep(5);
+                }
+                final long fixedAt = System.currentTimeMillis();
                 producer.send(new ProducerRecord<>(topics.probeResults(), key, Records.PROBE_RESULT.encode(
-                        result(ip, "outside", Zone.EXTERNAL, Outcome.FILTERED))));
+                        result(ip, "outside", Zone.EXTERNAL, Outcome.FILTERED, fixedAt))));
                 awaitAlert(alerts, key, Exposure.REMEDIATED);
-                // A fresh line, newer than the fix: its event time is now.
-                final byte[] line = line(System.currentTimeMillis() + 1000, "203.0.113.77", ip, 8891, "ALLOW").getBytes(StandardCharsets.UTF_8);
+                lastLineMs = (fixedAt / 1000 + 1) * 1000;
+                final byte[] line = line(lastLineMs, "203.0.113.77", ip, 8891, "ALLOW").getBytes(StandardCharsets.UTF_8);
                 final long sent = System.nanoTime();
                 producer.send(new ProducerRecord<>(topics.firewallRaw(), null, line)).get();
                 awaitAlert(alerts, key, Exposure.REGRESSED);
@@ -201,15 +209,17 @@ final class BenchStreamsCommand implements Callable<Integer> {
 
     private static void awaitAlert(final KafkaConsumer<String, byte[]> alerts, final String key, final Exposure to) {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        final List<String> others = new ArrayList<>();
         while (System.nanoTime() < deadline) {
             for (final ConsumerRecord<String, byte[]> r : alerts.poll(Duration.ofMillis(5))) {
                 final Alert a = Records.ALERT.decode(r.topic(), r.value());
                 if (a.getKey().equals(key) && a.getToState() == to) {
                     return;
                 }
+                others.add(a.getAlertId() + " " + a.getToState());
             }
         }
-        throw new IllegalStateException("no " + to + " alert for " + key + " within 60 s");
+        throw new IllegalStateException("no " + to + " alert for " + key + " within 60 s (other alerts meanwhile: " + others + ")");
     }
 
     private void fill(final KafkaProducer<String, byte[]> producer, final String topic, final int n) {
@@ -237,10 +247,14 @@ final class BenchStreamsCommand implements Callable<Integer> {
     }
 
     private static ProbeResult result(final String ip, final String vantage, final Zone zone, final Outcome outcome) {
+        return result(ip, vantage, zone, outcome, System.currentTimeMillis());
+    }
+
+    private static ProbeResult result(final String ip, final String vantage, final Zone zone, final Outcome outcome, final long probedAtMs) {
         return ProbeResult.newBuilder().setRequestId("bench-" + System.nanoTime()).setTargetId(ip + ":8891").setHost(ip).setIp(ip).setPort(8891)
                 .setVantage(vantage).setZone(zone).setOutcome(outcome)
                 .setMilter(outcome == Outcome.MILTER ? MilterHandshake.newBuilder().setVersion(6).setActions(0x1F).setProtocol(0x7F).build() : null)
-                .setTotalMs(1).setProbedAtMs(System.currentTimeMillis()).build();
+                .setTotalMs(1).setProbedAtMs(probedAtMs).build();
     }
 
     private static double bareConsumer(final String bootstrap, final String topic) {
@@ -279,7 +293,11 @@ final class BenchStreamsCommand implements Callable<Integer> {
         }
     }
 
-    /** Starts an application and measures lines/s from RUNNING until its committed offsets reach the end of the topic. */
+    /**
+     * Starts an application and measures lines/s in its steady state: from its first committed
+     * offsets (start-up, rebalance and restoration excluded, alike for every application measured)
+     * until its committed offsets reach the end of the topic.
+     */
     private static double drain(final Admin admin, final String group, final String topic, final StartAction start,
             final java.util.function.Supplier<KafkaStreams.State> state) throws Exception {
         final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -289,19 +307,28 @@ final class BenchStreamsCommand implements Callable<Integer> {
         admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
         final long total = end.values().stream().mapToLong(Long::longValue).sum();
         start.run();
-        while (state.get() != KafkaStreams.State.RUNNING) {
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
-        final long t0 = System.nanoTime();
+        long t0 = 0;
+        long done0 = 0;
         while (true) {
             final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            final long now = System.nanoTime();
             long done = 0;
             for (final TopicPartition tp : end.keySet()) {
                 final OffsetAndMetadata o = committed.get(tp);
                 done += o == null ? 0 : o.offset();
             }
+            if (t0 == 0 && done > 0) {
+                t0 = now;
+                done0 = done;
+            }
             if (done >= total) {
-                return total / ((System.nanoTime() - t0) / 1e9);
+                if (done0 >= total || now == t0) {
+                    throw new IllegalStateException(group + " committed all " + total + " lines at once: use more --lines to measure a rate");
+                }
+                return (total - done0) / ((now - t0) / 1e9);
+            }
+            if (state.get() == KafkaStreams.State.ERROR || state.get() == KafkaStreams.State.NOT_RUNNING) {
+                throw new IllegalStateException(group + " stopped (" + state.get() + ") before it consumed the topic");
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }
