@@ -1,13 +1,12 @@
 package io.milterwatch.cli;
 
+import static io.milterwatch.testing.LocalPorts.listening;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,15 +64,6 @@ class MilterTargetIT {
         } finally {
             daemon.destroy();
             daemon.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static boolean listening(final int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-            return true;
-        } catch (final IOException e) {
-            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.milterwatch.worker.probe;
 
+import static io.milterwatch.testing.LocalPorts.listening;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -69,14 +70,6 @@ class OpendkimIT {
         }
     }
 
-    private static boolean listening(final int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-            return true;
-        } catch (final IOException e) {
-            return false;
-        }
-    }
 
     private String log() throws IOException {
         return Files.readString(dir.resolve("opendkim.log"));

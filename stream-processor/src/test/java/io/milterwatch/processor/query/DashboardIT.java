@@ -1,11 +1,10 @@
 package io.milterwatch.processor.query;
 
+import static io.milterwatch.testing.LocalPorts.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -342,11 +341,5 @@ class DashboardIT {
                 "bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "processor.application.id", prefix + "-app",
                 "processor.state.dir", stateDir.toString(), "processor.http.port", Integer.toString(port), "processor.http.token", TOKEN),
                 Set.of()));
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

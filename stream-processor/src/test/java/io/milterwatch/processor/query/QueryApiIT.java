@@ -1,13 +1,12 @@
 package io.milterwatch.processor.query;
 
+import static io.milterwatch.testing.LocalPorts.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -176,11 +175,5 @@ class QueryApiIT {
                 "bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "processor.application.id", prefix + "-app",
                 "processor.state.dir", dir.toString(), "processor.http.port", Integer.toString(port), "processor.http.token", TOKEN),
                 java.util.Set.of()));
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }
