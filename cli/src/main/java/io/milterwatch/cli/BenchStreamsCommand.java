@@ -97,7 +97,7 @@ final class BenchStreamsCommand implements Callable<Integer> {
         try {
             String bootstrap = base.string("bootstrap.servers");
             if (embedded) {
-                broker = EmbeddedKafka.start(dir, "localhost", freePort(), freePort());
+                broker = EmbeddedKafka.start(dir, "localhost", EmbeddedKafka.freePort(), EmbeddedKafka.freePort());
                 bootstrap = broker.bootstrapServers();
             }
             out.printf(Locale.ROOT, "broker: %s%s; %d lines, %d watched ip:ports (%.1f%% of lines), %d partitions%n", bootstrap,
@@ -358,9 +358,4 @@ final class BenchStreamsCommand implements Callable<Integer> {
         return c;
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -203,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             step("starting an embedded Kafka broker (data in " + data + (temporary ? ", deleted at exit" : "") + ") ...");
             final EmbeddedKafka broker = register("the embedded Kafka broker", EmbeddedKafka.start(data, "localhost",
-                    kafkaPort == 0 ? freePort() : kafkaPort, controllerPort == 0 ? freePort() : controllerPort));
+                    kafkaPort == 0 ? EmbeddedKafka.freePort() : kafkaPort, controllerPort == 0 ? EmbeddedKafka.freePort() : controllerPort));
             final int http = httpPort == 0 ? 0 : portOrAnyFree(httpPort);
             final Map<String, String> flags = new HashMap<>();
             flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
@@ -510,20 +510,13 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-            return s.getLocalPort();
-        }
-    }
-
     private static int portOrAnyFree(final int port) throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
             return port;
         } catch (final IOException taken) {
-            return freePort();
+            return EmbeddedKafka.freePort();
         }
     }
 

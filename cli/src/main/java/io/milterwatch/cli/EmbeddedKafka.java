@@ -40,6 +40,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.logDir = logDir;
     }
 
+    /** A loopback port nothing listened on a moment ago, for a broker or controller listener (bind it soon). */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.1"), 0));
+            return s.getLocalPort();
+        }
+    }
+
     public static EmbeddedKafka start(final Path dataDir, final String host, final int port, final int controllerPort) throws IOException {
         requireFree(host, port, "--kafka-port");
         requireFree(host, controllerPort, "--controller-port");
