@@ -57,10 +57,7 @@ class ProbeWorkerIT {
                      cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
             final Thread thread = new Thread(worker, "worker");
             thread.start();
-            final ProbeRequest request = ProbeRequest.newBuilder().setRequestId("req-1").setTargetId(milter.hostPort())
-                    .setHost("127.0.0.1").setPorts(List.of(milter.port())).setReason(ProbeReason.MANUAL)
-                    .setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(System.currentTimeMillis())
-                    .setDeadlineMs(System.currentTimeMillis() + 60_000).build();
+            final ProbeRequest request = request("req-1", milter, 60_000);
             // when
             producer.send(new ProducerRecord<>(topics.probeRequests(), bytes("bad"), bytes("not a probe request"))).get();
             producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(milter.hostPort()), Records.PROBE_REQUEST.encode(request))).get();
@@ -109,10 +106,7 @@ class ProbeWorkerIT {
                      cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
             final Thread thread = new Thread(worker, "worker");
             thread.start();
-            final ProbeRequest request = ProbeRequest.newBuilder().setRequestId("req-b").setTargetId(milter.hostPort())
-                    .setHost("127.0.0.1").setPorts(List.of(milter.port())).setReason(ProbeReason.MANUAL)
-                    .setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(System.currentTimeMillis())
-                    .setDeadlineMs(System.currentTimeMillis() + 600_000).build();
+            final ProbeRequest request = request("req-b", milter, 600_000);
             // when
             producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(milter.hostPort()), Records.PROBE_REQUEST.encode(request))).get();
             await().atMost(Duration.ofSeconds(60)).until(() -> milter.received().size() >= 2);
@@ -145,10 +139,7 @@ class ProbeWorkerIT {
                      cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
             final Thread thread = new Thread(worker, "worker");
             thread.start();
-            final ProbeRequest request = ProbeRequest.newBuilder().setRequestId("req-slow").setTargetId(silent.hostPort())
-                    .setHost("127.0.0.1").setPorts(List.of(silent.port())).setReason(ProbeReason.MANUAL)
-                    .setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(System.currentTimeMillis())
-                    .setDeadlineMs(System.currentTimeMillis() + 600_000).build();
+            final ProbeRequest request = request("req-slow", silent, 600_000);
             // when
             producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(silent.hostPort()), Records.PROBE_REQUEST.encode(request))).get();
             final List<ProbeResult> results = TestTopics.readAtLeast(cluster, topics.probeResults(), 1).stream()
@@ -167,6 +158,14 @@ class ProbeWorkerIT {
         }
     }
 
+
+    /** A manual request to probe one loopback emulator, valid for {@code validMs}. */
+    private static ProbeRequest request(final String id, final MilterEmulator target, final long validMs) {
+        return ProbeRequest.newBuilder().setRequestId(id).setTargetId(target.hostPort())
+                .setHost("127.0.0.1").setPorts(List.of(target.port())).setReason(ProbeReason.MANUAL)
+                .setAllowedZones(List.of(Zone.INTERNAL)).setRequestedAtMs(System.currentTimeMillis())
+                .setDeadlineMs(System.currentTimeMillis() + validMs).build();
+    }
 
     private static byte[] bytes(final String s) {
         return s.getBytes(StandardCharsets.UTF_8);
