@@ -20,6 +20,7 @@ import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.worker.config.WorkerConfig;
 import io.milterwatch.worker.probe.EngineConfig;
+import io.milterwatch.worker.probe.TransportKind;
 import io.milterwatch.worker.probe.ProbeEngine;
 import io.milterwatch.worker.probe.ProbeOutcome;
 import io.milterwatch.worker.probe.ProbeTimeouts;
@@ -56,8 +57,12 @@ final class BenchProbeCommand implements Callable<Integer> {
     int addresses;
 
     @Option(names = "--reactors", defaultValue = "auto",
-            description = "Selector threads of the engine (worker.reactors), default ${DEFAULT-VALUE}")
+            description = "Event-loop threads of the engine (worker.reactors), default ${DEFAULT-VALUE}")
     String reactors;
+
+    @Option(names = "--transport", defaultValue = "auto",
+            description = "Socket layer of the engine (worker.transport): auto, epoll or nio; default ${DEFAULT-VALUE}")
+    TransportKind transport;
 
     @Option(names = "--targets", split = ",", paramLabel = "127.x.y.z:PORT",
             description = "Probe these loopback listeners (another process, say) instead of starting listeners in this one")
@@ -105,7 +110,8 @@ final class BenchProbeCommand implements Callable<Integer> {
             final List<InetSocketAddress> targets = milters != null ? milters.addresses() : parseTargets(externalTargets);
             final int reactorCount = WorkerConfig.reactors(reactors);
             final EngineConfig config = EngineConfig.defaults(new ProbeTimeouts(connectTimeoutMs, 3000))
-                    .withLimits(concurrency, concurrency, 1_000_000).withScope(loopbackOnly).withReactors(reactorCount);
+                    .withLimits(concurrency, concurrency, 1_000_000).withScope(loopbackOnly).withReactors(reactorCount)
+                    .withTransport(transport);
             try (ProbeEngine engine = new ProbeEngine(config, "bench", Zone.INTERNAL)) {
                 run(engine, targets, warmup);
                 final long reactorCpu0 = threadCpu("probe-reactor-bench");
@@ -116,9 +122,9 @@ final class BenchProbeCommand implements Callable<Integer> {
                 final double reactorCpu = (threadCpu("probe-reactor-bench") - reactorCpu0) / 1e9;
                 final double serverCpu = (threadCpu("bench-milters") - serverCpu0) / 1e9;
                 final long addressCount = targets.stream().map(InetSocketAddress::getAddress).distinct().count();
-                out.printf("handshakes: %d probes against %d listeners (%s, %d addresses) with %d reactor thread(s) at concurrency %d in"
+                out.printf("handshakes: %d probes against %d listeners (%s, %d addresses) with %d reactor thread(s) on %s at concurrency %d in"
                         + " %.2f s = %.0f probes/s; outcomes %s; peak sockets %d%n", probes, targets.size(),
-                        milters != null ? "in this process" : "another process", addressCount, reactorCount, concurrency, seconds,
+                        milters != null ? "in this process" : "another process", addressCount, reactorCount, engine.transport(), concurrency, seconds,
                         probes / seconds, outcomes, engine.peakOpenSockets());
                 out.printf("  CPU (user+kernel) of the engine's reactor threads %.2f s = %.0f probes per reactor CPU-second;"
                         + " of the loopback listeners' thread %s; load average before the run %.2f%n", reactorCpu, probes / reactorCpu,
@@ -208,7 +214,7 @@ final class BenchProbeCommand implements Callable<Integer> {
             System.gc();
             final long heapBefore = memory.getHeapMemoryUsage().getUsed();
             final EngineConfig config = EngineConfig.defaults(new ProbeTimeouts(connectTimeoutMs, 3000))
-                    .withLimits(filteredCount, 1, 1_000_000).withScope(scope);
+                    .withLimits(filteredCount, 1, 1_000_000).withScope(scope).withTransport(transport);
             try (ProbeEngine engine = new ProbeEngine(config, "bench-filtered", Zone.INTERNAL)) {
                 final CompletableFuture<?>[] all = new CompletableFuture<?>[filteredCount];
                 final AtomicLong filteredOutcomes = new AtomicLong();

@@ -30,6 +30,8 @@ public final class Main {
 
     static CommandLine commandLine() {
         final CommandLine cli = new CommandLine(new Main());
+        // --zone internal, --transport epoll: enum values in any case.
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             final String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + message);

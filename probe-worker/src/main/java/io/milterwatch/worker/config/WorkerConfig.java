@@ -12,6 +12,7 @@ import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.worker.probe.EngineConfig;
+import io.milterwatch.worker.probe.TransportKind;
 import io.milterwatch.worker.probe.ProbeTimeouts;
 import io.milterwatch.worker.scope.Scope;
 
@@ -71,16 +72,17 @@ public record WorkerConfig(
                 s.intIn(WorkerSettings.CIDR_MAX_ADDRESSES.name(), 1, 1 << 20),
                 scope(s),
                 sourceAddress(s),
-                reactors(s));
+                reactors(s),
+                s.enumValue(WorkerSettings.TRANSPORT.name(), TransportKind.class));
     }
 
-    /** {@code auto}: one selector thread per available processor, at most 4. */
+    /** {@code auto}: one event-loop thread per available processor, at most 4. */
     private static int reactors(final Settings s) {
         final String text = s.string(WorkerSettings.REACTORS.name());
         return "auto".equalsIgnoreCase(text.strip()) ? reactors(text) : s.intIn(WorkerSettings.REACTORS.name(), 1, 64);
     }
 
-    /** {@code auto} or a count of selector threads; auto is one per available processor, at most 4. */
+    /** {@code auto} or a count of event-loop threads; auto is one per available processor, at most 4. */
     public static int reactors(final String text) {
         if ("auto".equalsIgnoreCase(text.strip())) {
             return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));

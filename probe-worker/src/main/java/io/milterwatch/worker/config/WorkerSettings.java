@@ -20,7 +20,9 @@ public final class WorkerSettings {
     public static final Setting CONCURRENCY = new Setting("worker.concurrency", "4096",
             "Probes (ip:port) in flight at once per worker, over all hosts; each holds one socket");
     public static final Setting REACTORS = new Setting("worker.reactors", "auto",
-            "Selector threads running the probes (auto: one per available processor, at most 4); each address belongs to one of them");
+            "Event-loop threads running the probes (auto: one per available processor, at most 4); each address belongs to one of them");
+    public static final Setting TRANSPORT = new Setting("worker.transport", "auto",
+            "Socket layer of the probes: epoll (Linux x86_64/aarch64, Netty's native transport, half the system calls), nio (Java NIO, everywhere) or auto (epoll where it loads)");
     public static final Setting HOST_CONCURRENCY = new Setting("worker.host.concurrency", "4",
             "Probes in flight at once per address");
     public static final Setting HOST_RATE = new Setting("worker.host.rate", "20",
@@ -48,7 +50,7 @@ public final class WorkerSettings {
     public static final Setting HTTP_PORT = new Setting("worker.http.port", "8471",
             "Port of the worker's /metrics, /health/live and /health/ready; 0 picks a free port (logged), none disables them");
 
-    public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, SOURCE_ADDRESS, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, REACTORS, HOST_CONCURRENCY,
+    public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, SOURCE_ADDRESS, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, REACTORS, TRANSPORT, HOST_CONCURRENCY,
             HOST_RATE, REPLY_MAX_BYTES, DEFAULT_PORTS, AXIMILTER_PORTS, CIDR_MAX_ADDRESSES, SCOPE_ALLOW, SCOPE_UNSAFE_ALLOW,
             MAX_POLL_RECORDS, HTTP_HOST, HTTP_PORT);
 

@@ -22,6 +22,7 @@ import io.milterwatch.worker.scope.Scope;
  * @param sourceAddress         local address every probe connection is bound to, or null for the system's choice
  * @param reactors              selector threads; each address belongs to one of them (its limits stay exact), the
  *                              in-flight limit is shared
+ * @param transport             socket layer of the reactors: epoll (Linux, Netty's native transport) or Java NIO
  */
 public record EngineConfig(
         ProbeTimeouts timeouts,
@@ -34,14 +35,15 @@ public record EngineConfig(
         int cidrMaxAddresses,
         Scope scope,
         InetAddress sourceAddress,
-        int reactors) {
+        int reactors,
+        TransportKind transport) {
 
     /** Without a source address: the system chooses. */
     public EngineConfig(final ProbeTimeouts timeouts, final int maxInFlight, final int hostConcurrency, final int hostRatePerSecond,
             final int maxReplyBytes, final Set<Integer> aximilterFirstPorts, final List<Integer> defaultPorts, final int cidrMaxAddresses,
             final Scope scope) {
         this(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts, defaultPorts, cidrMaxAddresses,
-                scope, null, 1);
+                scope, null, 1, TransportKind.AUTO);
     }
 
     public EngineConfig {
@@ -50,6 +52,9 @@ public record EngineConfig(
         }
         if (maxReplyBytes < 64) {
             throw new IllegalArgumentException("maxReplyBytes " + maxReplyBytes + " is below 64");
+        }
+        if (transport == null) {
+            throw new IllegalArgumentException("transport must be given (AUTO, EPOLL or NIO)");
         }
         aximilterFirstPorts = Set.copyOf(aximilterFirstPorts);
         defaultPorts = List.copyOf(defaultPorts);
@@ -63,21 +68,26 @@ public record EngineConfig(
 
     public EngineConfig withLimits(final int inFlight, final int perHost, final int perHostRate) {
         return new EngineConfig(timeouts, inFlight, perHost, perHostRate, maxReplyBytes, aximilterFirstPorts, defaultPorts,
-                cidrMaxAddresses, scope, sourceAddress, reactors);
+                cidrMaxAddresses, scope, sourceAddress, reactors, transport);
     }
 
     public EngineConfig withScope(final Scope newScope) {
         return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts,
-                defaultPorts, cidrMaxAddresses, newScope, sourceAddress, reactors);
+                defaultPorts, cidrMaxAddresses, newScope, sourceAddress, reactors, transport);
     }
 
     public EngineConfig withReactors(final int count) {
         return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts, defaultPorts,
-                cidrMaxAddresses, scope, sourceAddress, count);
+                cidrMaxAddresses, scope, sourceAddress, count, transport);
     }
 
     public EngineConfig withMaxReplyBytes(final int bytes) {
         return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, bytes, aximilterFirstPorts, defaultPorts,
-                cidrMaxAddresses, scope, sourceAddress, reactors);
+                cidrMaxAddresses, scope, sourceAddress, reactors, transport);
+    }
+
+    public EngineConfig withTransport(final TransportKind kind) {
+        return new EngineConfig(timeouts, maxInFlight, hostConcurrency, hostRatePerSecond, maxReplyBytes, aximilterFirstPorts, defaultPorts,
+                cidrMaxAddresses, scope, sourceAddress, reactors, kind);
     }
 }

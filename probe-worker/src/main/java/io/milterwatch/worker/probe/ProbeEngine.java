@@ -74,11 +74,11 @@ public final class ProbeEngine implements AutoCloseable {
                 reactors[i] = new Reactor(config, "probe-reactor-" + vantage + (reactors.length == 1 ? "" : "-" + (i + 1)), shared);
             }
         } catch (final IOException e) {
-            throw new UncheckedIOException("cannot open a selector for the probe engine", e);
+            throw new UncheckedIOException("cannot open the probe engine's transport (" + config.transport() + ")", e);
         }
-        LOG.info("probe engine '{}': {} reactor thread(s), {} probes in flight at most, {} per address, {} starts/s per address, connect {} ms,"
+        LOG.info("probe engine '{}': {} reactor thread(s) on {}, {} probes in flight at most, {} per address, {} starts/s per address, connect {} ms,"
                 + " reply {} ms per stage, {} bytes read per connection at most, AXIMilter first on {}, scope {}", vantage,
-                reactors.length, config.maxInFlight(), config.hostConcurrency(), config.hostRatePerSecond(), config.timeouts().connectMs(),
+                reactors.length, reactors[0].transportName(), config.maxInFlight(), config.hostConcurrency(), config.hostRatePerSecond(), config.timeouts().connectMs(),
                 config.timeouts().replyMs(), config.maxReplyBytes(), config.aximilterFirstPorts(), config.scope());
         final AtomicInteger n = new AtomicInteger();
         this.resolver = Executors.newFixedThreadPool(4, r -> {
@@ -86,6 +86,11 @@ public final class ProbeEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** The socket layer the engine's reactors run on: epoll or nio. */
+    public String transport() {
+        return reactors[0].transportName();
     }
 
     public EngineConfig config() {

@@ -2,20 +2,13 @@ package io.milterwatch.worker.probe;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.Inet4Address;
-import java.net.InetSocketAddress;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.net.StandardProtocolFamily;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.CancelledKeyException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -30,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One selector thread that runs every probe of an engine as a state machine per connection: no
+ * One event-loop thread (over a {@link Transport}: epoll or NIO) that runs every probe of an engine as a state machine per connection: no
  * thread per probe, no blocking call. Probes wait in per-address queues until the global in-flight
  * limit, the per-address concurrency limit and the per-address rate allow them to start.
  *
@@ -52,7 +45,7 @@ final class Reactor implements Runnable, AutoCloseable {
     private static final byte[] QUIT = MilterProtocol.quit();
 
     private final EngineConfig config;
-    private final Selector selector;
+    private final Transport transport;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Session> submitted = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
@@ -60,8 +53,6 @@ final class Reactor implements Runnable, AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger peakHostActive = new AtomicInteger();
-    /** Channels whose keys were cancelled: closed once the next select has deregistered them. */
-    private final ArrayDeque<SocketChannel> toClose = new ArrayDeque<>();
     private volatile boolean closing;
     private long lastSweepNanos;
 
@@ -133,13 +124,13 @@ final class Reactor implements Runnable, AutoCloseable {
     Reactor(final EngineConfig config, final String name, final Shared shared) throws IOException {
         this.config = config;
         this.shared = shared;
+        this.thread = new Thread(this, name);
+        thread.setDaemon(true);
+        this.transport = Transport.of(config.transport(), thread);
         shared.reactors.add(this);
-        this.selector = Selector.open();
         this.connectNanos = config.timeouts().connectMs() * 1_000_000L;
         this.replyNanos = config.timeouts().replyMs() * 1_000_000L;
         this.rateIntervalNanos = 1_000_000_000L / config.hostRatePerSecond();
-        this.thread = new Thread(this, name);
-        thread.setDaemon(true);
         thread.start();
     }
 
@@ -150,9 +141,14 @@ final class Reactor implements Runnable, AutoCloseable {
     }
 
     private void wake() {
-        if (wakeupPending.compareAndSet(false, true) && selector.isOpen()) {
-            selector.wakeup();
+        if (wakeupPending.compareAndSet(false, true)) {
+            transport.wakeup();
         }
+    }
+
+    /** The socket layer this reactor runs on: epoll or nio. */
+    String transportName() {
+        return transport.name();
     }
 
     int inFlight() {
@@ -182,20 +178,7 @@ final class Reactor implements Runnable, AutoCloseable {
                 dispatch(now);
                 final long wait = waitMillis(now);
                 wakeupPending.set(false);
-                if (!submitted.isEmpty() || !toClose.isEmpty()) {
-                    selector.selectNow();
-                } else if (wait == 0) {
-                    selector.selectNow();
-                } else {
-                    selector.select(wait);
-                }
-                final Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-                while (keys.hasNext()) {
-                    final SelectionKey key = keys.next();
-                    keys.remove();
-                    handle(key);
-                }
-                closeDeregistered();
+                transport.poll(submitted.isEmpty() ? wait : 0, this::handle);
                 expire(System.nanoTime());
                 sweepIdleHosts(System.nanoTime());
             }
@@ -322,92 +305,96 @@ final class Reactor implements Runnable, AutoCloseable {
             case MILTER_V2 -> OPTNEG_V2;
             case AXIMILTER -> PING;
         };
-        final boolean done;
+        s.out = ByteBuffer.wrap(s.request);
+        final InetAddress source = config.sourceAddress();
+        final int written;
         try {
-            // A socket of the address's own family: an IPv4 target gets no dual-stack socket.
-            final SocketChannel ch = SocketChannel.open(s.address.getAddress() instanceof Inet4Address
-                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+            s.connection = transport.open(s.address,
+                    source != null && source.getClass() == s.address.getAddress().getClass() ? source : null, s);
             shared.peakOpenSockets.accumulateAndGet(shared.openSockets.incrementAndGet(), Math::max);
-            s.channel = ch;
-            ch.configureBlocking(false);
-            final InetAddress source = config.sourceAddress();
-            if (source != null && source.getClass() == s.address.getAddress().getClass()) {
-                ch.bind(new InetSocketAddress(source, 0));
-            }
-            // On loopback and near hosts the handshake is often done by the time connect() returns;
-            // finishConnect() then saves a trip through the selector.
-            done = ch.connect(s.address) || ch.finishConnect();
-            if (!done) {
-                s.key = ch.register(selector, SelectionKey.OP_CONNECT, s);
+            written = s.connection.writeIfConnected(s.out);
+            if (written < 0) {
+                s.connection.interest(Transport.CONNECT);
                 connectTimers.add(new Timer(s, s.generation, s.attemptStartNanos + connectNanos));
+                return;
             }
         } catch (final IOException e) {
-            connectFailed(s, e);
+            if (s.connection == null || connectFailure(e)) {
+                connectFailed(s, e);
+            } else {
+                // Connected, then the first write failed: the peer reset at once.
+                connected(s);
+                ioFailedAfterConnect(s, e);
+            }
             return;
         }
-        if (!done) {
-            return;
-        }
+        s.bytesSent += written;
+        connected(s);
         try {
-            connected(s);
+            afterWrite(s);
         } catch (final IOException e) {
             ioFailedAfterConnect(s, e);
         }
     }
 
-    private void connected(final Session s) throws IOException {
+    /** Whether an exception is the failure of a connect (refused, unreachable, timed out) rather than of an open connection. */
+    private static boolean connectFailure(final IOException e) {
+        return e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof SocketTimeoutException
+                || (e instanceof SocketException && e.getMessage() != null && e.getMessage().contains("unreachable"));
+    }
+
+    /** The connect is done: the reply deadline of the stage starts. */
+    private void connected(final Session s) {
         final long now = System.nanoTime();
         s.connectedNanos = now;
         if (!s.anyConnected) {
             s.anyConnected = true;
             s.connectMs = (now - s.startNanos) / 1_000_000L;
         }
-        s.out = ByteBuffer.wrap(s.request);
         s.stage = Session.Stage.WRITING;
         s.generation++;
         replyTimers.add(new Timer(s, s.generation, now + replyNanos));
-        write(s);
     }
 
     private void write(final Session s) throws IOException {
-        s.bytesSent += s.channel.write(s.out);
+        s.bytesSent += s.connection.write(s.out);
+        afterWrite(s);
+    }
+
+    private void afterWrite(final Session s) throws IOException {
         if (s.out.hasRemaining()) {
-            interest(s, SelectionKey.OP_WRITE);
+            s.stage = Session.Stage.WRITING;
+            s.connection.interest(Transport.WRITE);
         } else {
             s.stage = Session.Stage.READING;
-            interest(s, SelectionKey.OP_READ);
+            s.connection.interest(Transport.READ);
         }
     }
 
-    private void interest(final Session s, final int ops) throws IOException {
-        if (s.key == null) {
-            s.key = s.channel.register(selector, ops, s);
-        } else {
-            s.key.interestOps(ops);
-        }
-    }
-
-    private void handle(final SelectionKey key) {
-        final Session s = (Session) key.attachment();
-        if (s.stage == Session.Stage.DONE || s.key != key) {
-            return;
+    private void handle(final Session s, final Transport.Connection c, final int ops) {
+        if (s.stage == Session.Stage.DONE || s.connection != c) {
+            return; // an event of an earlier connection of this probe
         }
         try {
-            if (key.isConnectable()) {
+            if (ops == Transport.CONNECT) {
+                if (s.stage != Session.Stage.CONNECTING) {
+                    return;
+                }
                 try {
-                    s.channel.finishConnect();
+                    if (!c.finishConnect()) {
+                        return;
+                    }
                 } catch (final IOException e) {
                     connectFailed(s, e);
                     return;
                 }
                 connected(s);
-            } else if (key.isWritable()) {
                 write(s);
-            } else if (key.isReadable()) {
+            } else if (ops == Transport.WRITE) {
+                write(s);
+            } else if (ops == Transport.READ) {
                 read(s);
             }
-        } catch (final CancelledKeyException e) {
-            // closed meanwhile
         } catch (final IOException e) {
             ioFailedAfterConnect(s, e);
         }
@@ -422,7 +409,7 @@ final class Reactor implements Runnable, AutoCloseable {
             }
             s.in = java.util.Arrays.copyOf(s.in, Math.min(cap, Math.max(INITIAL_BUFFER, s.in.length * 2)));
         }
-        final int n = s.channel.read(ByteBuffer.wrap(s.in, s.inLen, s.in.length - s.inLen));
+        final int n = s.connection.read(s.in, s.inLen, s.in.length - s.inLen);
         if (n < 0) {
             attemptEnded(s, s.inLen == 0 ? End.CLOSED_EMPTY : End.CLOSED_PARTIAL);
             return;
@@ -448,7 +435,7 @@ final class Reactor implements Runnable, AutoCloseable {
         final MilterReply.Verdict v = MilterReply.judge(s.in, s.inLen, s.current == Handshake.MILTER_V2 ? null : s.request);
         if (v instanceof MilterReply.Milter m) {
             try {
-                s.bytesSent += s.channel.write(ByteBuffer.wrap(QUIT));
+                s.bytesSent += s.connection.write(ByteBuffer.wrap(QUIT));
             } catch (final IOException e) {
                 // the milter may already have closed; the verdict stands
             }
@@ -647,51 +634,20 @@ final class Reactor implements Runnable, AutoCloseable {
         }
     }
 
-    /**
-     * Closes the connection. A channel still registered with the selector is only closed by the
-     * selector's next round (NIO then shuts its output down first: two more system calls); so its
-     * key is cancelled now and the channel closed right after that round, a plain close(2) that
-     * sends the FIN. The loop does not block while channels wait for that.
-     */
+    /** Closes the connection of the current attempt, if any: a plain close that sends the FIN. */
     private void closeChannel(final Session s) {
-        final SocketChannel ch = s.channel;
-        final SelectionKey key = s.key;
-        s.channel = null;
-        s.key = null;
+        final Transport.Connection c = s.connection;
+        s.connection = null;
         s.out = null;
-        if (ch == null) {
+        if (c == null) {
             return;
         }
         shared.openSockets.decrementAndGet();
-        if (key != null && !closing) {
-            key.cancel();
-            toClose.add(ch);
-            return;
-        }
-        close(ch);
-    }
-
-    private void closeDeregistered() {
-        SocketChannel ch;
-        while ((ch = toClose.poll()) != null) {
-            close(ch);
-        }
-    }
-
-    private static void close(final SocketChannel ch) {
-        try {
-            ch.close();
-        } catch (final IOException e) {
-            LOG.debug("closing {}: {}", ch, e.toString());
-        }
+        c.close();
     }
 
     private void abortAll(final String reason) {
-        for (final SelectionKey key : selector.keys()) {
-            if (key.attachment() instanceof Session s) {
-                finish(s, Outcome.ERROR, null, null, null, null, reason, null);
-            }
-        }
+        // Every probe with a connection has a pending timer of its current stage.
         for (final Timer t : connectTimers) {
             finish(t.session, Outcome.ERROR, null, null, null, null, reason, null);
         }
@@ -710,18 +666,13 @@ final class Reactor implements Runnable, AutoCloseable {
             shared.inFlight.incrementAndGet();
             finish(s, Outcome.ERROR, null, null, null, null, reason, null);
         }
-        closeDeregistered();
-        try {
-            selector.close();
-        } catch (final IOException e) {
-            LOG.debug("closing selector: {}", e.toString());
-        }
+        transport.close();
     }
 
     @Override
     public void close() {
         closing = true;
-        selector.wakeup();
+        transport.wakeup();
         try {
             thread.join(10_000);
         } catch (final InterruptedException e) {

@@ -2,8 +2,6 @@ package io.milterwatch.worker.probe;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -30,8 +28,7 @@ final class Session {
     boolean anyConnected;
     byte[] request;
 
-    SocketChannel channel;
-    SelectionKey key;
+    Transport.Connection connection;
     ByteBuffer out;
     byte[] in = EMPTY;
     int inLen;

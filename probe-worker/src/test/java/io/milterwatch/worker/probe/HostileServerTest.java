@@ -16,6 +16,8 @@ import io.milterwatch.worker.emulator.MilterEmulator;
 import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
 import io.milterwatch.worker.emulator.WellFormed;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,12 +35,25 @@ class HostileServerTest {
     /** The most a probe may take by construction: three connections, each a connect and two reply stages. */
     private static final long BOUND_MS = 3L * (CONNECT_MS + 2L * REPLY_MS);
 
-    private final ProbeEngine engine = new ProbeEngine(
-            EngineConfig.defaults(new ProbeTimeouts(CONNECT_MS, REPLY_MS)).withMaxReplyBytes(MAX_REPLY_BYTES), "hostile", Zone.INTERNAL);
+    private ProbeEngine engine;
+
+    /** The socket layer under test; {@link HostileServerNioTest} runs every test here again on Java NIO. */
+    TransportKind transport() {
+        Assumptions.assumeTrue(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
+        return TransportKind.EPOLL;
+    }
+
+    @BeforeEach
+    void open() {
+        engine = new ProbeEngine(EngineConfig.defaults(new ProbeTimeouts(CONNECT_MS, REPLY_MS)).withMaxReplyBytes(MAX_REPLY_BYTES)
+                .withTransport(transport()), "hostile", Zone.INTERNAL);
+    }
 
     @AfterEach
     void close() {
-        engine.close();
+        if (engine != null) {
+            engine.close();
+        }
     }
 
     private ProbeOutcome probe(final MilterEmulator e) {

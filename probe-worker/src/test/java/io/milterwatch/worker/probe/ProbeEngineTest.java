@@ -38,6 +38,16 @@ class ProbeEngineTest {
     private static final ProbeTimeouts TIMEOUTS = new ProbeTimeouts(1000, 700);
     private final List<ProbeEngine> engines = new ArrayList<>();
 
+    /** The socket layer under test; {@link ProbeEngineNioTest} runs every test here again on Java NIO. */
+    TransportKind transport() {
+        Assumptions.assumeTrue(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
+        return TransportKind.EPOLL;
+    }
+
+    private EngineConfig defaults(final ProbeTimeouts timeouts) {
+        return EngineConfig.defaults(timeouts).withTransport(transport());
+    }
+
     private ProbeEngine engine(final EngineConfig config) {
         final ProbeEngine e = new ProbeEngine(config, "test", Zone.INTERNAL);
         engines.add(e);
@@ -45,12 +55,17 @@ class ProbeEngineTest {
     }
 
     private ProbeEngine engine() {
-        return engine(EngineConfig.defaults(TIMEOUTS));
+        return engine(defaults(TIMEOUTS));
     }
 
     @AfterEach
     void closeEngines() {
         engines.forEach(ProbeEngine::close);
+    }
+
+    @Test
+    void shouldRunOnTheTransportAskedFor() {
+        assertThat(engine().transport()).isEqualTo(transport().name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private static ProbeOutcome probe(final ProbeEngine engine, final MilterEmulator e) {
@@ -180,9 +195,9 @@ class ProbeEngineTest {
     void shouldDetectAximilterWithPingAloneWhenItsPortGoesAximilterFirst() throws IOException {
         try (MilterEmulator axi = MilterEmulator.start(Behaviour.AXIMILTER)) {
             // given: the emulator's port is an AXIMilter port
-            final EngineConfig d = EngineConfig.defaults(TIMEOUTS);
+            final EngineConfig d = defaults(TIMEOUTS);
             final ProbeEngine engine = engine(new EngineConfig(d.timeouts(), 100, 10, 100, 8192, Set.of(axi.port()), d.defaultPorts(),
-                    16, d.scope()));
+                    16, d.scope()).withTransport(transport()));
             // when
             final ProbeOutcome o = probe(engine, axi);
             // then
@@ -209,9 +224,9 @@ class ProbeEngineTest {
     @Test
     void shouldDetectAximilterByTheEnvelopeErrorWhenItDoesNotKnowPing() throws IOException {
         try (MilterEmulator axi = MilterEmulator.start(Behaviour.AXIMILTER_NO_PING)) {
-            final EngineConfig d = EngineConfig.defaults(TIMEOUTS);
+            final EngineConfig d = defaults(TIMEOUTS);
             final ProbeEngine engine = engine(new EngineConfig(d.timeouts(), 100, 10, 100, 8192, Set.of(axi.port()), d.defaultPorts(),
-                    16, d.scope()));
+                    16, d.scope()).withTransport(transport()));
             final ProbeOutcome o = probe(engine, axi);
             assertThat(o.outcome()).isEqualTo(Outcome.AXIMILTER);
             assertThat(o.productReason()).contains("ERROR: Could not open message file");
@@ -226,7 +241,7 @@ class ProbeEngineTest {
     void shouldRefuseWithoutConnectingWhenTheAddressIsOutOfScope() throws IOException {
         try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
             // given: only 10.0.0.0/8 is in scope
-            final ProbeEngine engine = engine(EngineConfig.defaults(TIMEOUTS).withScope(Scope.parse("10.0.0.0/8", "none")));
+            final ProbeEngine engine = engine(defaults(TIMEOUTS).withScope(Scope.parse("10.0.0.0/8", "none")));
             // when
             final ProbeOutcome direct = probe(engine, e);
             final List<ProbeResult> mapped = engine.probe(request("::ffff:127.0.0.1", List.of(e.port()))).join();
@@ -306,7 +321,7 @@ class ProbeEngineTest {
             final java.util.Map<String, List<InetAddress>> zone = java.util.Map.of("metadata.example.test", List.of(listener, metadata),
                     "mapped.example.test", List.of(mapped, listener), "link-local.example.test", List.of(listener, linkLocal),
                     "fine.example.test", List.of(listener));
-            final ProbeEngine engine = new ProbeEngine(EngineConfig.defaults(TIMEOUTS), "test", Zone.INTERNAL, name -> {
+            final ProbeEngine engine = new ProbeEngine(defaults(TIMEOUTS), "test", Zone.INTERNAL, name -> {
                 final List<InetAddress> a = zone.get(name);
                 if (a == null) {
                     throw new java.net.UnknownHostException(name);
@@ -392,7 +407,7 @@ class ProbeEngineTest {
     void shouldKeepPerHostConcurrencyWithinItsLimitWhenManyProbesTargetOneAddress() throws IOException {
         try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
             // given: at most 3 probes at once per address
-            final ProbeEngine engine = engine(EngineConfig.defaults(new ProbeTimeouts(1000, 200)).withLimits(1000, 3, 10_000));
+            final ProbeEngine engine = engine(defaults(new ProbeTimeouts(1000, 200)).withLimits(1000, 3, 10_000));
             // when
             final List<CompletableFuture<ProbeOutcome>> all = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
@@ -409,7 +424,7 @@ class ProbeEngineTest {
     @Test
     void shouldKeepGlobalInFlightWithinItsLimitWhenMoreProbesArrive() throws IOException {
         try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
-            final ProbeEngine engine = engine(EngineConfig.defaults(new ProbeTimeouts(1000, 200)).withLimits(2, 100, 10_000));
+            final ProbeEngine engine = engine(defaults(new ProbeTimeouts(1000, 200)).withLimits(2, 100, 10_000));
             final List<CompletableFuture<ProbeOutcome>> all = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 all.add(engine.probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.port())));
@@ -428,7 +443,7 @@ class ProbeEngineTest {
             for (int i = 1; i <= 4; i++) {
                 silent.add(MilterEmulator.start(Behaviour.SILENT, InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) i})));
             }
-            final ProbeEngine engine = engine(EngineConfig.defaults(new ProbeTimeouts(1000, 150)).withLimits(5, 2, 10_000).withReactors(3));
+            final ProbeEngine engine = engine(defaults(new ProbeTimeouts(1000, 150)).withLimits(5, 2, 10_000).withReactors(3));
             // when: 40 probes, 10 per address
             final List<CompletableFuture<ProbeOutcome>> all = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
@@ -456,7 +471,7 @@ class ProbeEngineTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        final ProbeEngine engine = engine(EngineConfig.defaults(TIMEOUTS).withLimits(100, 10, 1));
+        final ProbeEngine engine = engine(defaults(TIMEOUTS).withLimits(100, 10, 1));
         // when
         final CompletableFuture<List<ProbeResult>> running = engine.probe(request("127.0.0.0/29", List.of(closed, closed, closed)));
         // then: the six addresses are tracked while their probes wait for the rate...
@@ -470,7 +485,7 @@ class ProbeEngineTest {
     @Test
     void shouldFinishEveryProbeWithAnErrorWhenTheEngineClosesMidway() throws IOException {
         try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
-            final ProbeEngine engine = new ProbeEngine(EngineConfig.defaults(new ProbeTimeouts(1000, 30_000)), "t", Zone.INTERNAL);
+            final ProbeEngine engine = new ProbeEngine(defaults(new ProbeTimeouts(1000, 30_000)), "t", Zone.INTERNAL);
             final CompletableFuture<ProbeOutcome> f = engine.probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.port()));
             await().atMost(Duration.ofSeconds(5)).until(() -> silent.accepted() == 1);
             engine.close();

@@ -1,0 +1,364 @@
+package io.milterwatch.worker.probe;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import io.netty.channel.ChannelException;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Linux epoll through Netty's native transport, without Netty's channels: the engine's reactor
+ * thread drives an {@link EpollIoHandler} and registers its own handles. A handshake costs the
+ * system calls a C client makes: socket (non-blocking at once), connect, write (which also tells
+ * whether the connect is done), epoll_ctl, read, write, close; epoll_wait is shared by every
+ * connection ready at the same time.
+ *
+ * <p>Closing: a socket closed by the reactor while the events of one epoll_wait are handed out is
+ * only closed after that batch, so that its descriptor number cannot be taken by a new socket and
+ * receive the old socket's event. Closed before its registration is cancelled, it needs no
+ * epoll_ctl removal (the kernel drops it with the descriptor).
+ */
+final class EpollTransport implements Transport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EpollTransport.class);
+    private static final int OUT = EpollIoOps.EPOLLOUT.value();
+    private static final int IN = EpollIoOps.EPOLLIN.value();
+    private static final int ERR_HUP = EpollIoOps.EPOLLERR.value() | 0x010 /* EPOLLHUP */ | EpollIoOps.EPOLLRDHUP.value();
+    private static final int BUFFER = 16 * 1024;
+    /** Deadlines are rounded up to this many nanoseconds (~4 ms), so the timerfd is rearmed seldom. */
+    private static final long DEADLINE_GRAIN = 1L << 22;
+
+    private final Thread owner;
+    private final IoHandler handler;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(BUFFER);
+    private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER);
+    private final List<EpollConnection> closeAfterBatch = new ArrayList<>();
+    private boolean inBatch;
+    private Ready sink;
+    private long deadline;
+    private boolean canBlock;
+    private volatile boolean closed;
+
+    static boolean available() {
+        return Epoll.isAvailable();
+    }
+
+    static String unavailableReason() {
+        final Throwable t = Epoll.unavailabilityCause();
+        return t == null ? "available" : t.toString();
+    }
+
+    EpollTransport(final Thread owner) throws IOException {
+        this.owner = owner;
+        if (!Epoll.isAvailable()) {
+            throw new IOException("Netty's native epoll does not load here: " + unavailableReason());
+        }
+        final ThreadAwareExecutor executor = new ThreadAwareExecutor() {
+            @Override
+            public boolean isExecutorThread(final Thread thread) {
+                return thread == EpollTransport.this.owner;
+            }
+
+            @Override
+            public void execute(final Runnable task) {
+                tasks.add(task);
+                wakeup();
+            }
+        };
+        this.handler = EpollIoHandler.newFactory().newHandler(executor);
+        handler.initialize();
+    }
+
+    private final class EpollConnection implements Connection, EpollIoHandle {
+        final Session owner;
+        final LinuxSocket socket;
+        IoRegistration registration;
+        int interest;
+        boolean open = true;
+
+        EpollConnection(final Session owner, final LinuxSocket socket) {
+            this.owner = owner;
+            this.socket = socket;
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return socket;
+        }
+
+        @Override
+        public void handle(final IoRegistration reg, final IoEvent event) {
+            if (!open) {
+                return;
+            }
+            final int ev = ((EpollIoEvent) event).ops().value();
+            final int ready = switch (interest) {
+                case CONNECT -> (ev & (OUT | ERR_HUP)) != 0 ? CONNECT : 0;
+                case WRITE -> (ev & (OUT | ERR_HUP)) != 0 ? WRITE : 0;
+                case READ -> (ev & (IN | ERR_HUP)) != 0 ? READ : 0;
+                default -> 0;
+            };
+            if (ready != 0) {
+                sink.ready(owner, this, ready);
+            }
+        }
+
+        @Override
+        public int writeIfConnected(final ByteBuffer src) throws IOException {
+            // On a socket still connecting, write() fails with EAGAIN (0 here); once connected it
+            // sends; a refused connect fails it with ECONNREFUSED. One call instead of a poll.
+            final int n = write(src);
+            return n > 0 ? n : src.hasRemaining() ? -1 : 0;
+        }
+
+        @Override
+        public boolean finishConnect() throws IOException {
+            // Only asked after EPOLLOUT/EPOLLERR for this very socket (see the class comment):
+            // SO_ERROR 0 then means connected.
+            try {
+                return socket.finishConnect();
+            } catch (final IOException e) {
+                throw normalise(e);
+            }
+        }
+
+        @Override
+        public int write(final ByteBuffer src) throws IOException {
+            final int n = Math.min(src.remaining(), BUFFER);
+            writeBuffer.clear();
+            writeBuffer.put(0, src.array(), src.arrayOffset() + src.position(), n);
+            try {
+                final int w = socket.write(writeBuffer, 0, n);
+                src.position(src.position() + w);
+                return w;
+            } catch (final IOException e) {
+                throw normalise(e);
+            }
+        }
+
+        @Override
+        public int read(final byte[] dst, final int off, final int len) throws IOException {
+            try {
+                final int n = socket.read(readBuffer, 0, Math.min(len, BUFFER));
+                if (n > 0) {
+                    readBuffer.get(0, dst, off, n);
+                }
+                return n;
+            } catch (final IOException e) {
+                throw normalise(e);
+            }
+        }
+
+        @Override
+        public void interest(final int ops) throws IOException {
+            if (ops == interest) {
+                return;
+            }
+            interest = ops;
+            final EpollIoOps epoll = ops == READ ? EpollIoOps.EPOLLIN : EpollIoOps.EPOLLOUT;
+            try {
+                if (registration == null) {
+                    registration = handler.register(this);
+                }
+                registration.submit(epoll);
+            } catch (final java.io.UncheckedIOException e) {
+                throw normalise(e.getCause());
+            } catch (final IOException e) {
+                throw normalise(e);
+            } catch (final Exception e) {
+                throw new IOException("epoll registration failed: " + e, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            open = false;
+            if (inBatch) {
+                closeAfterBatch.add(this);
+            } else {
+                closeNow();
+            }
+        }
+
+        /** The descriptor first (the kernel then drops it from epoll), then the registration. */
+        void closeNow() {
+            try {
+                socket.close();
+            } catch (final IOException e) {
+                LOG.debug("closing {}: {}", socket, e.toString());
+            }
+            if (registration != null) {
+                registration.cancel();
+            }
+        }
+    }
+
+    @Override
+    public Connection open(final InetSocketAddress target, final InetAddress source, final Session owner) throws IOException {
+        final LinuxSocket socket;
+        try {
+            socket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet4Address
+                    ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
+        } catch (final ChannelException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        final EpollConnection c = new EpollConnection(owner, socket);
+        try {
+            if (source != null) {
+                socket.bind(new InetSocketAddress(source, 0));
+            }
+            socket.connect(target);
+            return c;
+        } catch (final IOException e) {
+            c.closeNow();
+            throw normalise(e);
+        } catch (final RuntimeException e) {
+            c.closeNow();
+            throw e;
+        }
+    }
+
+    private final IoHandlerContext context = new IoHandlerContext() {
+        @Override
+        public boolean canBlock() {
+            return canBlock;
+        }
+
+        @Override
+        public long delayNanos(final long now) {
+            return Math.max(0, deadline - now);
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return deadline;
+        }
+    };
+
+    @Override
+    public void poll(final long timeoutMillis, final Ready readySink) throws IOException {
+        runTasks();
+        this.sink = readySink;
+        this.canBlock = timeoutMillis != 0;
+        if (canBlock) {
+            final long at = System.nanoTime() + timeoutMillis * 1_000_000L;
+            deadline = (at + DEADLINE_GRAIN - 1) & -DEADLINE_GRAIN;
+        }
+        inBatch = true;
+        try {
+            handler.run(context);
+        } finally {
+            inBatch = false;
+            for (final EpollConnection c : closeAfterBatch) {
+                c.closeNow();
+            }
+            closeAfterBatch.clear();
+        }
+        runTasks();
+    }
+
+    private void runTasks() {
+        Runnable r;
+        while ((r = tasks.poll()) != null) {
+            r.run();
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        if (closed) {
+            return;
+        }
+        try {
+            handler.wakeup();
+        } catch (final RuntimeException e) {
+            // closed meanwhile by the reactor thread: nothing left to wake
+            if (!closed) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "epoll";
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        handler.prepareToDestroy();
+        runTasks();
+        handler.destroy();
+    }
+
+    /**
+     * Netty reports a failed connect as a ConnectException whatever the errno; the reactor tells a
+     * refusal (CLOSED) from an unreachable host or network (FILTERED) by the exception's type, as
+     * NIO throws them.
+     */
+    static IOException normalise(final IOException e) {
+        if (!(e instanceof Errors.NativeIoException n)) {
+            if (e instanceof ConnectException && e.getMessage() != null) {
+                final String m = e.getMessage();
+                if (m.contains("No route to host")) {
+                    return withCause(new NoRouteToHostException("No route to host"), e);
+                }
+                if (m.contains("Network is unreachable")) {
+                    return withCause(new SocketException("Network is unreachable"), e);
+                }
+                if (m.contains("Connection refused")) {
+                    return withCause(new ConnectException("Connection refused"), e);
+                }
+            }
+            return e;
+        }
+        final int err = n.expectedErr();
+        if (err == Errors.ERROR_ECONNREFUSED_NEGATIVE) {
+            return withCause(new ConnectException("Connection refused"), e);
+        }
+        if (err == Errors.ERROR_EHOSTUNREACH_NEGATIVE) {
+            return withCause(new NoRouteToHostException("No route to host"), e);
+        }
+        if (err == Errors.ERROR_ENETUNREACH_NEGATIVE) {
+            return withCause(new SocketException("Network is unreachable"), e);
+        }
+        return e;
+    }
+
+    private static <T extends IOException> T withCause(final T e, final Throwable cause) {
+        e.initCause(cause);
+        return e;
+    }
+}
