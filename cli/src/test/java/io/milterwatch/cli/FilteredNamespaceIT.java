@@ -17,7 +17,9 @@ import io.milterwatch.serde.RecordJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -61,12 +63,16 @@ class FilteredNamespaceIT {
         }
     }
 
-    @Test
-    void shouldReportFilteredForDroppedAndProhibitedPortsAndClosedForARefusedOneWhenAFirewallIsInTheWay() throws Exception {
+    @ParameterizedTest(name = "worker.transport={0}")
+    @ValueSource(strings = {"epoll", "nio"})
+    void shouldReportFilteredForDroppedAndProhibitedPortsAndClosedForARefusedOneWhenAFirewallIsInTheWay(final String transport,
+            @TempDir final Path dir) throws Exception {
+        // given: the socket layer under test
+        final Path config = Files.writeString(dir.resolve("worker.properties"), "worker.transport=" + transport + "\n");
         // when: the probe command runs inside the namespace
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final Result probe = run(null, "ip", "netns", "exec", namespace, java, "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "probe", "--connect-timeout-ms", "1500", "--reply-timeout-ms", "500",
+                Main.class.getName(), "probe", "--config", config.toString(), "--connect-timeout-ms", "1500", "--reply-timeout-ms", "500",
                 "127.0.0.1:" + DROPPED, "127.0.0.1:" + PROHIBITED, "127.0.0.1:" + NOTHING);
         // then
         assertThat(probe.code).as(probe.out).isZero();
@@ -83,6 +89,7 @@ class FilteredNamespaceIT {
         assertThat(lines.get(1).get("outcome").asText()).isEqualTo("FILTERED");
         assertThat(lines.get(1).get("error").asText().toLowerCase(Locale.ROOT)).contains("no route to host");
         assertThat(lines.get(2).get("outcome").asText()).isEqualTo("CLOSED");
+        assertThat(probe.out).as("the engine ran on the transport asked for").contains("on " + transport + ",");
     }
 
     private record Result(int code, String out) {
