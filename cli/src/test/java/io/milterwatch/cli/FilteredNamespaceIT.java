@@ -73,7 +73,7 @@ class FilteredNamespaceIT {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final Result probe = run(null, "ip", "netns", "exec", namespace, java, "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "probe", "--config", config.toString(), "--connect-timeout-ms", "1500", "--reply-timeout-ms", "500",
-                "127.0.0.1:" + DROPPED, "127.0.0.1:" + PROHIBITED, "127.0.0.1:" + NOTHING);
+                "127.0.0.1:" + DROPPED, "127.0.0.1:" + PROHIBITED, "127.0.0.1:" + NOTHING, "[::1]:" + PROHIBITED);
         // then
         assertThat(probe.code).as(probe.out).isZero();
         final List<JsonNode> lines = new ArrayList<>();
@@ -82,13 +82,16 @@ class FilteredNamespaceIT {
                 lines.add(RecordJson.mapper().readTree(line));
             }
         }
-        assertThat(lines).as(probe.out).hasSize(3);
+        assertThat(lines).as(probe.out).hasSize(4);
         assertThat(lines.get(0).get("outcome").asText()).isEqualTo("FILTERED");
         assertThat(lines.get(0).get("error").asText()).contains("no answer to the connect within 1500 ms");
         assertThat(lines.get(0).get("connectMs").isNull()).isTrue();
         assertThat(lines.get(1).get("outcome").asText()).isEqualTo("FILTERED");
         assertThat(lines.get(1).get("error").asText().toLowerCase(Locale.ROOT)).contains("no route to host");
         assertThat(lines.get(2).get("outcome").asText()).isEqualTo("CLOSED");
+        // IPv6's administratively-prohibited answer reaches the socket as EACCES: a firewall, not a closed port
+        assertThat(lines.get(3).get("outcome").asText()).as(lines.get(3).toString()).isEqualTo("FILTERED");
+        assertThat(lines.get(3).get("error").asText()).contains("firewall");
         assertThat(probe.out).as("the engine ran on the transport asked for").contains("on " + transport + ",");
     }
 

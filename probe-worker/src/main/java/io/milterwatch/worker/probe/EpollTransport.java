@@ -60,8 +60,11 @@ final class EpollTransport implements Transport {
     private final List<EpollConnection> closeAfterBatch = new ArrayList<>();
     private boolean inBatch;
     private Ready sink;
+    private java.util.function.BooleanSupplier stayAwake;
     private long deadline;
     private boolean canBlock;
+    /** Thrown while events were handed out: Netty's loop would log it and sleep a second, so it is kept and rethrown. */
+    private Throwable failure;
     private volatile boolean closed;
 
     static boolean available() {
@@ -123,8 +126,17 @@ final class EpollTransport implements Transport {
                 case READ -> (ev & (IN | ERR_HUP)) != 0 ? READ : 0;
                 default -> 0;
             };
-            if (ready != 0) {
+            if (ready == 0) {
+                return;
+            }
+            try {
                 sink.ready(owner, this, ready);
+            } catch (final Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                } else {
+                    failure.addSuppressed(t);
+                }
             }
         }
 
@@ -144,6 +156,8 @@ final class EpollTransport implements Transport {
                 return socket.finishConnect();
             } catch (final IOException e) {
                 throw normalise(e);
+            } catch (final RuntimeException e) {
+                throw unchecked("finishConnect", e);
             }
         }
 
@@ -158,6 +172,8 @@ final class EpollTransport implements Transport {
                 return w;
             } catch (final IOException e) {
                 throw normalise(e);
+            } catch (final RuntimeException e) {
+                throw unchecked("write", e);
             }
         }
 
@@ -171,15 +187,18 @@ final class EpollTransport implements Transport {
                 return n;
             } catch (final IOException e) {
                 throw normalise(e);
+            } catch (final RuntimeException e) {
+                throw unchecked("read", e);
             }
         }
 
         @Override
         public void interest(final int ops) throws IOException {
-            if (ops == interest) {
-                return;
-            }
+            final boolean sameEpollOps = (ops == READ) == (interest == READ) && interest != 0;
             interest = ops;
+            if (sameEpollOps) {
+                return; // CONNECT and WRITE both wait for EPOLLOUT
+            }
             final EpollIoOps epoll = ops == READ ? EpollIoOps.EPOLLIN : EpollIoOps.EPOLLOUT;
             try {
                 if (registration == null) {
@@ -249,7 +268,9 @@ final class EpollTransport implements Transport {
     private final IoHandlerContext context = new IoHandlerContext() {
         @Override
         public boolean canBlock() {
-            return canBlock;
+            // Netty asks again after publishing its wake-up deadline: a wake-up that came before
+            // that found nothing to wake, so the reactor's own state must say so here.
+            return canBlock && tasks.isEmpty() && !stayAwake.getAsBoolean();
         }
 
         @Override
@@ -264,9 +285,11 @@ final class EpollTransport implements Transport {
     };
 
     @Override
-    public void poll(final long timeoutMillis, final Ready readySink) throws IOException {
+    public void poll(final long timeoutMillis, final java.util.function.BooleanSupplier awake, final Ready readySink)
+            throws IOException {
         runTasks();
         this.sink = readySink;
+        this.stayAwake = awake;
         this.canBlock = timeoutMillis != 0;
         if (canBlock) {
             final long at = System.nanoTime() + timeoutMillis * 1_000_000L;
@@ -283,6 +306,25 @@ final class EpollTransport implements Transport {
             closeAfterBatch.clear();
         }
         runTasks();
+        final Throwable t = failure;
+        if (t != null) {
+            failure = null;
+            if (t instanceof IOException io) {
+                throw io;
+            }
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            if (t instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Netty's unchecked I/O exceptions (NotYetConnectedException, ChannelException, ...) as the IOException they mean. */
+    private static IOException unchecked(final String call, final RuntimeException e) {
+        return new IOException(call + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
     }
 
     private void runTasks() {
@@ -324,35 +366,25 @@ final class EpollTransport implements Transport {
     }
 
     /**
-     * Netty reports a failed connect as a ConnectException whatever the errno; the reactor tells a
-     * refusal (CLOSED) from an unreachable host or network (FILTERED) by the exception's type, as
-     * NIO throws them.
+     * Gives Netty's exceptions the system's error text the reactor judges by (the same text NIO
+     * gives): Netty throws a NoRouteToHostException without a message for EHOSTUNREACH and
+     * ENETUNREACH, and a "connection reset" exception for every errno of a read or write.
      */
     static IOException normalise(final IOException e) {
-        if (!(e instanceof Errors.NativeIoException n)) {
-            if (e instanceof ConnectException && e.getMessage() != null) {
-                final String m = e.getMessage();
-                if (m.contains("No route to host")) {
-                    return withCause(new NoRouteToHostException("No route to host"), e);
-                }
-                if (m.contains("Network is unreachable")) {
-                    return withCause(new SocketException("Network is unreachable"), e);
-                }
-                if (m.contains("Connection refused")) {
-                    return withCause(new ConnectException("Connection refused"), e);
-                }
+        if (e instanceof NoRouteToHostException && e.getMessage() == null) {
+            return withCause(new NoRouteToHostException("No route to host or network unreachable"), e);
+        }
+        if (e instanceof Errors.NativeIoException n) {
+            final int err = n.expectedErr();
+            if (err == Errors.ERROR_ECONNREFUSED_NEGATIVE) {
+                return withCause(new ConnectException("Connection refused"), e);
             }
-            return e;
-        }
-        final int err = n.expectedErr();
-        if (err == Errors.ERROR_ECONNREFUSED_NEGATIVE) {
-            return withCause(new ConnectException("Connection refused"), e);
-        }
-        if (err == Errors.ERROR_EHOSTUNREACH_NEGATIVE) {
-            return withCause(new NoRouteToHostException("No route to host"), e);
-        }
-        if (err == Errors.ERROR_ENETUNREACH_NEGATIVE) {
-            return withCause(new SocketException("Network is unreachable"), e);
+            if (err == Errors.ERROR_EHOSTUNREACH_NEGATIVE) {
+                return withCause(new NoRouteToHostException("No route to host"), e);
+            }
+            if (err == Errors.ERROR_ENETUNREACH_NEGATIVE) {
+                return withCause(new SocketException("Network is unreachable"), e);
+            }
         }
         return e;
     }

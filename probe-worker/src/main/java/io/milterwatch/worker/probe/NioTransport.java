@@ -114,7 +114,8 @@ final class NioTransport implements Transport {
     }
 
     @Override
-    public void poll(final long timeoutMillis, final Ready sink) throws IOException {
+    public void poll(final long timeoutMillis, final java.util.function.BooleanSupplier stayAwake, final Ready sink) throws IOException {
+        // A selector.wakeup() made before select() ends that select at once: stayAwake is not needed here.
         if (timeoutMillis == 0 || !toClose.isEmpty()) {
             selector.selectNow();
         } else {

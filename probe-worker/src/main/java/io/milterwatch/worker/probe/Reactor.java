@@ -1,11 +1,8 @@
 package io.milterwatch.worker.probe;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -146,6 +143,11 @@ final class Reactor implements Runnable, AutoCloseable {
         }
     }
 
+    /** Asked by the transport right before it would block: new work or a close came in. */
+    private boolean mustStayAwake() {
+        return closing || wakeupPending.get() || !submitted.isEmpty();
+    }
+
     /** The socket layer this reactor runs on: epoll or nio. */
     String transportName() {
         return transport.name();
@@ -178,7 +180,7 @@ final class Reactor implements Runnable, AutoCloseable {
                 dispatch(now);
                 final long wait = waitMillis(now);
                 wakeupPending.set(false);
-                transport.poll(submitted.isEmpty() ? wait : 0, this::handle);
+                transport.poll(submitted.isEmpty() ? wait : 0, this::mustStayAwake, this::handle);
                 expire(System.nanoTime());
                 sweepIdleHosts(System.nanoTime());
             }
@@ -313,19 +315,24 @@ final class Reactor implements Runnable, AutoCloseable {
                     source != null && source.getClass() == s.address.getAddress().getClass() ? source : null, s);
             shared.peakOpenSockets.accumulateAndGet(shared.openSockets.incrementAndGet(), Math::max);
             written = s.connection.writeIfConnected(s.out);
-            if (written < 0) {
-                s.connection.interest(Transport.CONNECT);
-                connectTimers.add(new Timer(s, s.generation, s.attemptStartNanos + connectNanos));
-                return;
-            }
         } catch (final IOException e) {
-            if (s.connection == null || connectFailure(e)) {
-                connectFailed(s, e);
-            } else {
-                // Connected, then the first write failed: the peer reset at once.
+            if (s.connection != null && resetAfterConnect(e)) {
+                // Connected, then the first write met a reset: the peer closed at once.
                 connected(s);
                 ioFailedAfterConnect(s, e);
+            } else {
+                connectFailed(s, e);
             }
+            return;
+        }
+        if (written < 0) {
+            try {
+                s.connection.interest(Transport.CONNECT);
+            } catch (final IOException e) {
+                connectFailed(s, e); // a local failure (epoll_ctl): ERROR, never a verdict on the target
+                return;
+            }
+            connectTimers.add(new Timer(s, s.generation, s.attemptStartNanos + connectNanos));
             return;
         }
         s.bytesSent += written;
@@ -337,10 +344,10 @@ final class Reactor implements Runnable, AutoCloseable {
         }
     }
 
-    /** Whether an exception is the failure of a connect (refused, unreachable, timed out) rather than of an open connection. */
-    private static boolean connectFailure(final IOException e) {
-        return e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof SocketTimeoutException
-                || (e instanceof SocketException && e.getMessage() != null && e.getMessage().contains("unreachable"));
+    /** Whether the first write failed because an established connection was reset, not because the connect failed. */
+    private static boolean resetAfterConnect(final IOException e) {
+        final String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        return m.contains("connection reset") || m.contains("broken pipe");
     }
 
     /** The connect is done: the reply deadline of the stage starts. */
@@ -555,24 +562,35 @@ final class Reactor implements Runnable, AutoCloseable {
         startAttempt(s, next);
     }
 
+    /**
+     * A connect that failed, judged by the system's error text, which is the same through NIO and
+     * epoll (the exception types are not: Netty throws a ConnectException for nearly every errno).
+     */
     private void connectFailed(final Session s, final IOException e) {
-        final boolean first = !s.anyConnected;
         final String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (!first) {
+        final String text = msg.toLowerCase(java.util.Locale.ROOT);
+        if (s.anyConnected) {
             // The port answered an earlier connection silently and now refuses or times out.
             s.notes.add(s.current + ": the new connection failed (" + msg + ")");
             finish(s, Outcome.OPEN_SILENT, null, null, null, null, "accepted a connection but answered no handshake: "
                     + String.join("; ", s.notes), null);
-        } else if (e instanceof ConnectException) {
+        } else if (text.contains("connection refused")) {
             finish(s, Outcome.CLOSED, null, null, null, null, "connection refused (RST or ICMP port unreachable)", null);
-        } else if (e instanceof NoRouteToHostException) {
+        } else if (text.contains("no route to host") || e instanceof NoRouteToHostException) {
             finish(s, Outcome.FILTERED, null, null, null, null, "no route to host: an ICMP host unreachable or administratively prohibited"
                     + " answer, or no route on this worker (" + msg + ")", null);
-        } else if (msg.contains("Too many open files")) {
+        } else if (text.contains("permission denied") || text.contains("operation not permitted")) {
+            finish(s, Outcome.FILTERED, null, null, null, null, "refused by a firewall: an ICMP administratively prohibited answer"
+                    + " (IPv6) or a firewall rule on this worker's host (" + msg + ")", null);
+        } else if (text.contains("unreachable") || text.contains("host is down") || text.contains("not on the network")
+                || text.contains("protocol not available") || text.contains("timed out")) {
+            finish(s, Outcome.FILTERED, null, null, null, null, "unreachable: " + msg, null);
+        } else if (text.contains("too many open files")) {
             finish(s, Outcome.ERROR, null, null, null, null, "local resource exhaustion: too many open files; raise the worker's"
                     + " 'ulimit -n' or lower worker.concurrency", null);
-        } else if (e instanceof SocketException && msg.contains("unreachable")) {
-            finish(s, Outcome.FILTERED, null, null, null, null, "unreachable: " + msg, null);
+        } else if (text.contains("cannot assign requested address")) {
+            finish(s, Outcome.ERROR, null, null, null, null, "local resource exhaustion: no local port or source address left for"
+                    + " a connection to " + s.address + " (" + msg + "); lower worker.concurrency or check worker.source.address", null);
         } else {
             finish(s, Outcome.ERROR, null, null, null, null, "local error opening a connection to " + s.address + ": " + msg, null);
         }

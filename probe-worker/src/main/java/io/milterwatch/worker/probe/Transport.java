@@ -64,8 +64,10 @@ interface Transport extends AutoCloseable {
     /**
      * Waits at most {@code timeoutMillis} (0: not at all) and hands every ready connection to
      * {@code sink}. A connection closed while its events are handed out gets none after that.
+     * {@code stayAwake} is asked again right before the thread would block: true means there is
+     * work (a {@link #wakeup()} may have come too early to end this poll).
      */
-    void poll(long timeoutMillis, Ready sink) throws IOException;
+    void poll(long timeoutMillis, java.util.function.BooleanSupplier stayAwake, Ready sink) throws IOException;
 
     /** Ends a {@link #poll} in progress; callable from any thread. */
     void wakeup();

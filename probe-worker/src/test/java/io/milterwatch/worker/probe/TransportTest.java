@@ -1,0 +1,159 @@
+package io.milterwatch.worker.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.milterwatch.testing.LocalPorts;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Both socket layers under the reactor, against real loopback sockets: the same answers for the
+ * same situations, and no poll that sleeps through a wake-up.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class TransportTest {
+
+    private static final InetSocketAddress NOWHERE = new InetSocketAddress(InetAddress.getLoopbackAddress(), LocalPorts.freePort());
+
+    /** Runs {@code body} on a thread that owns a new transport of the kind, as a reactor thread does. */
+    private static <T> T onOwner(final TransportKind kind, final ThrowingFunction<T> body) throws Exception {
+        if (kind == TransportKind.EPOLL) {
+            Assumptions.assumeTrue(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
+        }
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final Thread[] owner = new Thread[1];
+        owner[0] = new Thread(() -> {
+            try (Transport t = Transport.of(kind, owner[0])) {
+                result.complete(body.apply(t));
+            } catch (final Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "transport-test-" + kind);
+        owner[0].start();
+        return result.get(20, TimeUnit.SECONDS);
+    }
+
+    @FunctionalInterface
+    private interface ThrowingFunction<T> {
+        T apply(Transport t) throws Exception;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    void shouldNotSleepThroughAWakeUpThatCameJustBeforeThePoll(final TransportKind kind) throws Exception {
+        // given: work arrives from another thread (flag set, then wakeup) while the owner is not yet polling
+        final long elapsedMs = onOwner(kind, t -> {
+            final AtomicBoolean work = new AtomicBoolean();
+            final Thread submitter = new Thread(() -> {
+                work.set(true);
+                t.wakeup();
+            });
+            submitter.start();
+            submitter.join();
+            // when: the owner polls with a long timeout
+            final long start = System.nanoTime();
+            t.poll(10_000, work::get, (owner, c, ops) -> { });
+            return (System.nanoTime() - start) / 1_000_000L;
+        });
+        // then: it returned at once instead of sleeping the 10 s through
+        assertThat(elapsedMs).as("poll returned after %d ms", elapsedMs).isLessThan(5_000);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    void shouldReportARefusedConnectAsConnectionRefused(final TransportKind kind) throws Exception {
+        final Throwable failure = onOwner(kind, t -> {
+            final Transport.Connection c = t.open(NOWHERE, null, null);
+            try {
+                if (c.writeIfConnected(ByteBuffer.wrap(new byte[] {0, 0, 0, 1, 'Q'})) >= 0) {
+                    return new AssertionError("a write to a closed port succeeded");
+                }
+                c.interest(Transport.CONNECT);
+                final List<Integer> ready = new ArrayList<>();
+                final long deadline = System.nanoTime() + 5_000_000_000L;
+                while (ready.isEmpty() && System.nanoTime() < deadline) {
+                    t.poll(100, () -> false, (owner, conn, ops) -> ready.add(ops));
+                }
+                assertThat(ready).containsExactly(Transport.CONNECT);
+                return catchThrowable(c::finishConnect);
+            } catch (final IOException e) {
+                return e; // refused already at the first write
+            } finally {
+                c.close();
+            }
+        });
+        assertThat(failure).isInstanceOf(IOException.class);
+        assertThat(failure.getMessage()).containsIgnoringCase("connection refused");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    void shouldWriteAtOnceReadTheAnswerAndSeeTheEndOfStream(final TransportKind kind) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            final CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                    final byte[] b = in.readNBytes(4);
+                    out.write("PONG".getBytes(StandardCharsets.US_ASCII));
+                    return new String(b, StandardCharsets.US_ASCII);
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            final String answer = onOwner(kind, t -> {
+                final Transport.Connection c = t.open((InetSocketAddress) server.getLocalSocketAddress(), null, null);
+                try {
+                    final ByteBuffer ping = ByteBuffer.wrap("PING".getBytes(StandardCharsets.US_ASCII));
+                    int n = c.writeIfConnected(ping);
+                    if (n < 0) {
+                        c.interest(Transport.CONNECT);
+                        pollUntil(t, Transport.CONNECT);
+                        assertThat(c.finishConnect()).isTrue();
+                        n = c.write(ping);
+                    }
+                    assertThat(n).isEqualTo(4);
+                    c.interest(Transport.READ);
+                    final byte[] in = new byte[16];
+                    int len = 0;
+                    int r = 0;
+                    while (r >= 0) {
+                        pollUntil(t, Transport.READ);
+                        r = c.read(in, len, in.length - len);
+                        len += Math.max(r, 0);
+                    }
+                    return new String(in, 0, len, StandardCharsets.US_ASCII);
+                } finally {
+                    c.close();
+                }
+            });
+            assertThat(received.get(5, TimeUnit.SECONDS)).isEqualTo("PING");
+            assertThat(answer).isEqualTo("PONG");
+        }
+    }
+
+    private static void pollUntil(final Transport t, final int wanted) throws IOException {
+        final List<Integer> ready = new ArrayList<>();
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!ready.contains(wanted)) {
+            assertThat(System.nanoTime()).as("readiness %d within 5 s", wanted).isLessThan(deadline);
+            t.poll(100, () -> false, (owner, conn, ops) -> ready.add(ops));
+        }
+    }
+}
