@@ -81,6 +81,10 @@ final class BenchProbeCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "20000", description = "Handshakes before measuring, default ${DEFAULT-VALUE}")
     int warmup;
 
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "Measured rounds of --probes handshakes each, one line per round and their median, default ${DEFAULT-VALUE}")
+    int rounds;
+
     @Option(names = "--filtered", description = "Also time 10,000 FILTERED targets (root; adds and removes an nftables table)")
     boolean filtered;
 
@@ -101,6 +105,9 @@ final class BenchProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
+        if (rounds < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rounds: '" + rounds + "' is below 1");
+        }
         if (serve) {
             return serve(out);
         }
@@ -115,22 +122,37 @@ final class BenchProbeCommand implements Callable<Integer> {
                     .withTransport(transport);
             try (ProbeEngine engine = new ProbeEngine(config, "bench", Zone.INTERNAL)) {
                 run(engine, targets, warmup);
-                final long reactorCpu0 = threadCpu("probe-reactor-bench");
-                final long serverCpu0 = threadCpu("bench-milters");
-                final long start = System.nanoTime();
-                final Map<Outcome, Long> outcomes = run(engine, targets, probes);
-                final double seconds = (System.nanoTime() - start) / 1e9;
-                final double reactorCpu = (threadCpu("probe-reactor-bench") - reactorCpu0) / 1e9;
-                final double serverCpu = (threadCpu("bench-milters") - serverCpu0) / 1e9;
-                final long addressCount = targets.stream().map(InetSocketAddress::getAddress).distinct().count();
-                out.printf("handshakes: %d probes against %d listeners (%s, %d addresses) with %d reactor thread(s) on %s at concurrency %d in"
-                        + " %.2f s = %.0f probes/s; outcomes %s; peak sockets %d%n", probes, targets.size(),
-                        milters != null ? "in this process" : "another process", addressCount, reactorCount, engine.transport(), concurrency, seconds,
-                        probes / seconds, outcomes, engine.peakOpenSockets());
-                out.printf("  CPU (user+kernel) of the engine's reactor threads %.2f s = %.0f probes per reactor CPU-second;"
-                        + " of the loopback listeners' thread %s; load average before the run %.2f%n", reactorCpu, probes / reactorCpu,
-                        milters != null ? String.format("%.2f s", serverCpu) : "(another process)",
-                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                final double[] rates = new double[Math.max(1, rounds)];
+                for (int round = 0; round < rates.length; round++) {
+                    final double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+                    final long reactorCpu0 = threadCpu("probe-reactor-bench");
+                    final long serverCpu0 = threadCpu("bench-milters");
+                    final long start = System.nanoTime();
+                    final Map<Outcome, Long> outcomes = run(engine, targets, probes);
+                    final double seconds = (System.nanoTime() - start) / 1e9;
+                    final double reactorCpu = (threadCpu("probe-reactor-bench") - reactorCpu0) / 1e9;
+                    final double serverCpu = (threadCpu("bench-milters") - serverCpu0) / 1e9;
+                    final long addressCount = targets.stream().map(InetSocketAddress::getAddress).distinct().count();
+                    rates[round] = probes / seconds;
+                    out.printf("handshakes%s: %d probes against %d listeners (%s, %d addresses) with %d reactor thread(s) on %s at"
+                            + " concurrency %d in %.2f s = %.0f probes/s; outcomes %s; peak sockets %d%n",
+                            rates.length > 1 ? " (round " + (round + 1) + ")" : "", probes, targets.size(),
+                            milters != null ? "in this process" : "another process", addressCount, reactorCount, engine.transport(),
+                            concurrency, seconds, rates[round], outcomes, engine.peakOpenSockets());
+                    out.printf("  CPU (user+kernel) of the engine's reactor threads %.2f s = %.0f probes per reactor CPU-second (%.1f us"
+                            + " each); of the loopback listeners' thread %s; load average before the round %.2f%n", reactorCpu,
+                            probes / reactorCpu, reactorCpu * 1e6 / probes,
+                            milters != null ? String.format("%.2f s", serverCpu) : "(another process)", loadBefore);
+                    out.flush();
+                }
+                if (rates.length > 1) {
+                    final double[] sorted = rates.clone();
+                    java.util.Arrays.sort(sorted);
+                    final double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                            : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+                    out.printf("handshakes over %d rounds: min %.0f, median %.0f, max %.0f probes/s%n", sorted.length, sorted[0], median,
+                            sorted[sorted.length - 1]);
+                }
             }
             if (filtered) {
                 filtered(out, loopbackOnly);
