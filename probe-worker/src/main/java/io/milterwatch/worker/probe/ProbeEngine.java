@@ -80,6 +80,10 @@ public final class ProbeEngine implements AutoCloseable {
                 + " reply {} ms per stage, {} bytes read per connection at most, AXIMilter first on {}, scope {}", vantage,
                 reactors.length, reactors[0].transportName(), config.maxInFlight(), config.hostConcurrency(), config.hostRatePerSecond(), config.timeouts().connectMs(),
                 config.timeouts().replyMs(), config.maxReplyBytes(), config.aximilterFirstPorts(), config.scope());
+        if (config.transport() == TransportKind.AUTO && "nio".equals(reactors[0].transportName())) {
+            LOG.info("probe engine '{}': Netty's native epoll does not load here ({}); the probes run on Java NIO", vantage,
+                    EpollTransport.unavailableReason());
+        }
         final AtomicInteger n = new AtomicInteger();
         this.resolver = Executors.newFixedThreadPool(4, r -> {
             final Thread t = new Thread(r, "probe-resolver-" + n.incrementAndGet());
