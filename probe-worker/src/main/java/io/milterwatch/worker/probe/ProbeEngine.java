@@ -92,6 +92,15 @@ public final class ProbeEngine implements AutoCloseable {
         });
     }
 
+    /** Probes a deadline timer still holds, over all reactors: the probes in flight, never a finished one. */
+    int heldTimers() {
+        int n = 0;
+        for (final Reactor r : reactors) {
+            n += r.heldTimers();
+        }
+        return n;
+    }
+
     /** The socket layer the engine's reactors run on: epoll or nio. */
     public String transport() {
         return reactors[0].transportName();

@@ -22,6 +22,8 @@ final class Session {
 
     Stage stage = Stage.WAITING;
     Handshake current;
+    /** The deadline of the current stage, or null (see {@link Reactor.Timer}). */
+    Reactor.Timer timer;
     /** Bumped at every stage change; a timer of an older generation is stale. */
     int generation;
     boolean envelopeSent;

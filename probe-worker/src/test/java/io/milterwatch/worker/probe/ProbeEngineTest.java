@@ -483,6 +483,27 @@ class ProbeEngineTest {
     }
 
     @Test
+    void shouldLetGoOfEveryProbeOnceItIsFinishedAndNotAtItsOldDeadline() throws IOException {
+        try (MilterEmulator milter = MilterEmulator.start(Behaviour.LIBMILTER_V6);
+             MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
+            // given: deadlines far in the future (30 s connect and reply timeouts)
+            final ProbeEngine engine = engine(defaults(new ProbeTimeouts(30_000, 30_000)).withReactors(2));
+            final InetSocketAddress silentPort = new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.port());
+            final CompletableFuture<ProbeOutcome> waiting = engine.probe(silentPort);
+            // when: 300 probes finish long before their deadlines
+            final List<CompletableFuture<ProbeOutcome>> done = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                done.add(engine.probe(new InetSocketAddress(InetAddress.getLoopbackAddress(), milter.port())));
+            }
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+            assertThat(done).allSatisfy(f -> assertThat(f.join().outcome()).isEqualTo(Outcome.MILTER));
+            // then: only the probe still waiting for the silent port is held by a timer
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(engine.heldTimers()).isEqualTo(1));
+            assertThat(waiting).isNotDone();
+        }
+    }
+
+    @Test
     void shouldFinishEveryProbeWithAnErrorWhenTheEngineClosesMidway() throws IOException {
         try (MilterEmulator silent = MilterEmulator.start(Behaviour.SILENT)) {
             final ProbeEngine engine = new ProbeEngine(defaults(new ProbeTimeouts(1000, 30_000)), "t", Zone.INTERNAL);
