@@ -482,7 +482,7 @@ final class Reactor implements Runnable, AutoCloseable {
         final MilterReply.Verdict v = MilterReply.judge(s.in, s.inLen, s.current == Handshake.MILTER_V2 ? null : s.request);
         if (v instanceof MilterReply.Milter m) {
             try {
-                s.bytesSent += s.connection.write(ByteBuffer.wrap(QUIT));
+                s.bytesSent += s.connection.writeLast(ByteBuffer.wrap(QUIT));
             } catch (final IOException e) {
                 // the milter may already have closed; the verdict stands
             }

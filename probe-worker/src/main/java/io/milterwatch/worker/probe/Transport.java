@@ -45,6 +45,14 @@ interface Transport extends AutoCloseable {
         /** Writes from {@code src}, advancing its position; 0 when the socket takes nothing now. */
         int write(ByteBuffer src) throws IOException;
 
+        /**
+         * Writes the last bytes this side will send (the polite QUIT): as {@link #write}, but the
+         * transport may hold them until {@link #close()} so that they leave in one segment with the FIN.
+         */
+        default int writeLast(final ByteBuffer src) throws IOException {
+            return write(src);
+        }
+
         /** Reads into {@code dst[off, off + len)}: the bytes read, 0 when none are there, -1 at the end. */
         int read(byte[] dst, int off, int len) throws IOException;
 

@@ -148,6 +148,39 @@ class TransportTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    void shouldDeliverTheLastBytesThenTheEndOfStreamOnClose(final TransportKind kind) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            final CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    return in.readAllBytes(); // everything up to the end of stream
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            final boolean corked = onOwner(kind, t -> {
+                final Transport.Connection c = t.open((InetSocketAddress) server.getLocalSocketAddress(), null, null);
+                try {
+                    if (c.writeIfConnected(ByteBuffer.allocate(0)) < 0) {
+                        c.interest(Transport.CONNECT);
+                        pollUntil(t, Transport.CONNECT);
+                        assertThat(c.finishConnect()).isTrue();
+                    }
+                    // when: the QUIT goes as the last bytes of the conversation
+                    assertThat(c.writeLast(ByteBuffer.wrap(MilterProtocol.quit()))).isEqualTo(5);
+                    return c instanceof EpollTransport.EpollConnection e && e.corked();
+                } finally {
+                    c.close();
+                }
+            });
+            // then: the peer gets the QUIT and then the end of stream; on epoll the QUIT waited for
+            // the close (corked), so that it left in the FIN's segment
+            assertThat(received.get(5, TimeUnit.SECONDS)).containsExactly(MilterProtocol.quit());
+            assertThat(corked).isEqualTo(kind == TransportKind.EPOLL);
+        }
+    }
+
     private static void pollUntil(final Transport t, final int wanted) throws IOException {
         final List<Integer> ready = new ArrayList<>();
         final long deadline = System.nanoTime() + 5_000_000_000L;
