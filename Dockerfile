@@ -12,5 +12,6 @@ RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin milterwatch \
     && mkdir -p /data && chown milterwatch /data
 USER milterwatch
 WORKDIR /data
-ENTRYPOINT ["java", "-jar", "/opt/milterwatch/milterwatch.jar"]
+# MILTERWATCH_JAVA_OPTS: JVM options (heap, say), as for ./milterwatch.
+ENTRYPOINT ["/bin/sh", "-c", "exec java $MILTERWATCH_JAVA_OPTS -jar /opt/milterwatch/milterwatch.jar \"$@\"", "milterwatch"]
 CMD ["--help"]

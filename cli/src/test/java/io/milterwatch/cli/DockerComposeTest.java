@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +68,8 @@ class DockerComposeTest {
 
     @Test
     void shouldSetOnlyVariablesOurAppsReadWithValuesTheyAccept() {
-        final Set<String> ourVars = ConnectionOptions.ALL_SETTINGS.stream().map(Setting::env).collect(Collectors.toSet());
+        final Set<String> ourVars = ConnectionOptions.ALL_SETTINGS.stream().map(Setting::env).collect(Collectors.toCollection(HashSet::new));
+        ourVars.add(Settings.JAVA_OPTS_ENV); // the image's entrypoint puts it on the java command line
         assertThat(ours()).containsKeys("topics", "processor-1", "processor-2", "worker-internal", "worker-external");
         ours().forEach((name, service) -> {
             final Map<String, String> env = env(service);
@@ -159,6 +161,18 @@ class DockerComposeTest {
             if (!processors.containsKey(name)) {
                 assertThat(volumes(service).stream().map(v -> v.split(":")[0])).as(name).doesNotContainAnyElementsOf(stateVolumes);
             }
+        });
+    }
+
+    @Test
+    void shouldGiveEachProbeWorkerAFixedPreTouchedHeap() {
+        byCommand("worker").forEach((name, service) -> {
+            final List<String> options = List.of(env(service).getOrDefault(Settings.JAVA_OPTS_ENV, "").trim().split("\\s+"));
+            // as measured in docs/BENCHMARKS.md: the heap claimed at start, no page faults on the probe threads
+            assertThat(options).as(name).contains("-XX:+AlwaysPreTouch");
+            final String xms = options.stream().filter(o -> o.startsWith("-Xms")).findFirst().orElse("-Xm?").substring(4);
+            final String xmx = options.stream().filter(o -> o.startsWith("-Xmx")).findFirst().orElse("-Xm?").substring(4);
+            assertThat(xms).as(name + ": -Xms equals -Xmx").isEqualTo(xmx).isNotEmpty();
         });
     }
 

@@ -29,6 +29,11 @@ public final class Settings {
 
     public static final String KAFKA_PREFIX = "kafka.";
     public static final String KAFKA_ENV_PREFIX = "KAFKA_";
+    /**
+     * JVM options for the launchers ({@code ./milterwatch} and the container image's entrypoint),
+     * which put them on the java command line; the application itself leaves this variable alone.
+     */
+    public static final String JAVA_OPTS_ENV = "MILTERWATCH_JAVA_OPTS";
 
     private final Map<String, String> values;
     private final Map<String, Object> kafka;
@@ -81,6 +86,9 @@ public final class Settings {
         spec.forEach(s -> byEnv.put(s.env(), s));
         for (final Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             final String var = e.getKey();
+            if (var.equals(JAVA_OPTS_ENV)) {
+                continue; // the launcher's, already applied to this JVM
+            }
             if (var.startsWith(Setting.ENV_PREFIX)) {
                 final Setting s = byEnv.get(var);
                 if (s == null) {

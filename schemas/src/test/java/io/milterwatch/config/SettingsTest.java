@@ -50,6 +50,17 @@ class SettingsTest {
     }
 
     @Test
+    void shouldLeaveTheLaunchersJavaOptionsToTheLauncher() {
+        // given: the JVM options ./milterwatch and the image's entrypoint pass to java, beside a real setting
+        final Settings s = Settings.load(SPEC, null,
+                Map.of(Settings.JAVA_OPTS_ENV, "-Xms256m -Xmx256m", "MILTERWATCH_WORKER_ZONE", "INTERNAL"), Map.of(), Set.of());
+        // then: no setting takes them and the start goes on
+        assertThat(s.string("worker.zone")).isEqualTo("INTERNAL");
+        assertThat(s.kafkaOverrides()).isEmpty();
+        assertThat(s.origin("worker.zone")).isEqualTo("environment MILTERWATCH_WORKER_ZONE");
+    }
+
+    @Test
     void shouldRefuseUnknownEnumValueNamingTheChoices() {
         final Settings s = Settings.load(SPEC, null, Map.of(), Map.of("worker.zone", "dmz"), Set.of());
         assertThatThrownBy(() -> s.enumValue("worker.zone", io.milterwatch.schema.Zone.class))
