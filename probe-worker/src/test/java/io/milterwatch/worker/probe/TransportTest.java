@@ -162,10 +162,12 @@ class TransportTest {
             final boolean corked = onOwner(kind, t -> {
                 final Transport.Connection c = t.open((InetSocketAddress) server.getLocalSocketAddress(), null, null);
                 try {
-                    if (c.writeIfConnected(ByteBuffer.allocate(0)) < 0) {
+                    final ByteBuffer ping = ByteBuffer.wrap("PING".getBytes(StandardCharsets.US_ASCII));
+                    if (c.writeIfConnected(ping) < 0) {
                         c.interest(Transport.CONNECT);
                         pollUntil(t, Transport.CONNECT);
                         assertThat(c.finishConnect()).isTrue();
+                        assertThat(c.write(ping)).isEqualTo(4);
                     }
                     // when: the QUIT goes as the last bytes of the conversation
                     assertThat(c.writeLast(ByteBuffer.wrap(MilterProtocol.quit()))).isEqualTo(5);
@@ -174,9 +176,10 @@ class TransportTest {
                     c.close();
                 }
             });
-            // then: the peer gets the QUIT and then the end of stream; on epoll the QUIT waited for
-            // the close (corked), so that it left in the FIN's segment
-            assertThat(received.get(5, TimeUnit.SECONDS)).containsExactly(MilterProtocol.quit());
+            // then: the peer gets the PING, the QUIT and then the end of stream; on epoll the QUIT
+            // waited for the close (corked), so that it left in the FIN's segment
+            final ByteBuffer expected = ByteBuffer.allocate(9).put("PING".getBytes(StandardCharsets.US_ASCII)).put(MilterProtocol.quit());
+            assertThat(received.get(5, TimeUnit.SECONDS)).containsExactly(expected.array());
             assertThat(corked).isEqualTo(kind == TransportKind.EPOLL);
         }
     }
