@@ -120,15 +120,7 @@ class TransportTest {
             final String answer = onOwner(kind, t -> {
                 final Transport.Connection c = t.open((InetSocketAddress) server.getLocalSocketAddress(), null, null);
                 try {
-                    final ByteBuffer ping = ByteBuffer.wrap("PING".getBytes(StandardCharsets.US_ASCII));
-                    int n = c.writeIfConnected(ping);
-                    if (n < 0) {
-                        c.interest(Transport.CONNECT);
-                        pollUntil(t, Transport.CONNECT);
-                        assertThat(c.finishConnect()).isTrue();
-                        n = c.write(ping);
-                    }
-                    assertThat(n).isEqualTo(4);
+                    assertThat(writeFirst(t, c, "PING")).isEqualTo(4);
                     c.interest(Transport.READ);
                     final byte[] in = new byte[16];
                     int len = 0;
@@ -162,13 +154,7 @@ class TransportTest {
             final boolean corked = onOwner(kind, t -> {
                 final Transport.Connection c = t.open((InetSocketAddress) server.getLocalSocketAddress(), null, null);
                 try {
-                    final ByteBuffer ping = ByteBuffer.wrap("PING".getBytes(StandardCharsets.US_ASCII));
-                    if (c.writeIfConnected(ping) < 0) {
-                        c.interest(Transport.CONNECT);
-                        pollUntil(t, Transport.CONNECT);
-                        assertThat(c.finishConnect()).isTrue();
-                        assertThat(c.write(ping)).isEqualTo(4);
-                    }
+                    assertThat(writeFirst(t, c, "PING")).isEqualTo(4);
                     // when: the QUIT goes as the last bytes of the conversation
                     assertThat(c.writeLast(ByteBuffer.wrap(MilterProtocol.quit()))).isEqualTo(5);
                     return c instanceof EpollTransport.EpollConnection e && e.corked();
@@ -182,6 +168,19 @@ class TransportTest {
             assertThat(received.get(5, TimeUnit.SECONDS)).containsExactly(expected.array());
             assertThat(corked).isEqualTo(kind == TransportKind.EPOLL);
         }
+    }
+
+    /** Writes the first message as the reactor does: at once if connected, else after CONNECT readiness. */
+    private static int writeFirst(final Transport t, final Transport.Connection c, final String text) throws IOException {
+        final ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+        final int n = c.writeIfConnected(bytes);
+        if (n >= 0) {
+            return n;
+        }
+        c.interest(Transport.CONNECT);
+        pollUntil(t, Transport.CONNECT);
+        assertThat(c.finishConnect()).isTrue();
+        return c.write(bytes);
     }
 
     private static void pollUntil(final Transport t, final int wanted) throws IOException {
