@@ -5,7 +5,7 @@ COPY . .
 RUN ./mvnw -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre
-COPY --from=build /src/cli/target/milterwatch.jar /opt/milterwatch/milterwatch.jar
+COPY --from=build /src/app/target/milterwatch.jar /opt/milterwatch/milterwatch.jar
 # Not root (uid 10001): probes are plain TCP connections. A named volume on /data takes this owner
 # when created; a secret file given to the container must be readable by this uid.
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin milterwatch \

@@ -7,12 +7,12 @@ import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.ExposureState;
 
 /** Human lines for alerts and states. */
-final class AlertFormat {
+public final class AlertFormat {
 
     private AlertFormat() {
     }
 
-    static String alert(final Alert a, final boolean withHint) {
+    public static String alert(final Alert a, final boolean withHint) {
         final StringBuilder b = new StringBuilder();
         b.append(Instant.ofEpochMilli(a.getCreatedAtMs())).append("  ")
                 .append(String.format(Locale.ROOT, "%-8s %-12s %s", a.getSeverity(), a.getToState(), a.getKey()))

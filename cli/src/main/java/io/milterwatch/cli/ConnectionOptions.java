@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.milterwatch.config.CommonSettings;
+import io.milterwatch.config.KafkaNames;
 import io.milterwatch.config.Setting;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
@@ -20,6 +21,9 @@ public final class ConnectionOptions {
 
     /** Every setting of every role: one config file or environment can serve them all. */
     public static final List<Setting> ALL_SETTINGS = allSettings();
+
+    /** Kafka property names {@code KAFKA_*} variables may set: the clients' and Kafka Streams'. */
+    public static final java.util.Set<String> KAFKA_NAMES = KafkaNames.with(org.apache.kafka.streams.StreamsConfig.configDef().names());
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
             description = "Kafka cluster (env MILTERWATCH_BOOTSTRAP_SERVERS; default localhost:9092, where `run` puts its embedded broker)")
@@ -40,7 +44,7 @@ public final class ConnectionOptions {
         if (topicPrefix != null) {
             flags.put(CommonSettings.TOPIC_PREFIX.name(), topicPrefix);
         }
-        return Settings.load(ALL_SETTINGS, config, System.getenv(), flags, KafkaNames.ALL);
+        return Settings.load(ALL_SETTINGS, config, System.getenv(), flags, ConnectionOptions.KAFKA_NAMES);
     }
 
     public Settings settings() {

@@ -41,7 +41,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** A loopback port nothing listened on a moment ago, for a broker or controller listener (bind it soon). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket()) {
             s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.1"), 0));
             return s.getLocalPort();

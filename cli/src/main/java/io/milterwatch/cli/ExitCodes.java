@@ -11,24 +11,24 @@ import picocli.CommandLine.Model.CommandSpec;
  * codes:" in each command's {@code --help}. A command adds its own (e.g. {@code state}'s 3) with
  * picocli's {@code exitCodeList}; the common ones are merged in by {@link #apply}.
  */
-final class ExitCodes {
+public final class ExitCodes {
 
     /** Done as asked. */
-    static final int OK = 0;
+    public static final int OK = 0;
     /** A runtime failure: Kafka unreachable, an I/O error, a send that failed, a demo step that did not happen in time. */
-    static final int FAILURE = 1;
+    public static final int FAILURE = 1;
     /** Bad input or usage: an unknown option, a malformed target, duration or file, bad lines in an import. */
-    static final int USAGE = 2;
+    public static final int USAGE = 2;
     /** What was asked for does not exist (e.g. {@code state TARGET} matches no watched ip:port). */
-    static final int NOT_FOUND = 3;
+    public static final int NOT_FOUND = 3;
     /** Stopped by Ctrl-C (SIGINT, 128 + 2) after a clean shutdown; SIGTERM gives 143. */
-    static final int INTERRUPTED = 130;
+    public static final int INTERRUPTED = 130;
 
     private ExitCodes() {
     }
 
     /** Sets the heading and the common codes, then the command's own, on this command and every subcommand. */
-    static void apply(final CommandLine cli) {
+    public static void apply(final CommandLine cli) {
         final CommandSpec spec = cli.getCommandSpec();
         final Map<String, String> codes = new LinkedHashMap<>();
         codes.put(key(OK), "done");

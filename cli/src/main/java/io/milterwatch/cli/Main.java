@@ -3,7 +3,11 @@ package io.milterwatch.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The single {@code milterwatch} command. */
+/**
+ * The {@code milterwatch} command with its operator commands. The full jar ({@code app/}) adds the
+ * demo and the bench commands through {@link #commandLine(Object...)}; the operator commands know
+ * nothing of them.
+ */
 @Command(name = "milterwatch", mixinStandardHelpOptions = true, version = "milterwatch 0.1.0",
         description = "Continuous detection of exposed milter services (AXIGEN AXIMilter and Sendmail milters) on Kafka.",
         footerHeading = "%nExamples:%n",
@@ -12,9 +16,8 @@ import picocli.CommandLine.Command;
                 "  milterwatch targets add 192.0.2.10:8891   # in a second terminal",
                 "  milterwatch alerts --follow",
                 "  milterwatch targets import --help         # help of any command"},
-        subcommands = {RunCommand.class, DemoCommand.class, TargetsCommand.class, TopicsCommand.class, AlertsCommand.class, StateCommand.class, ProbeCommand.class,
-                ParseFirewallCommand.class, ShipLogsCommand.class, WorkerCommand.class, ProcessorCommand.class, BenchProbeCommand.class,
-                BenchStreamsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, TargetsCommand.class, TopicsCommand.class, AlertsCommand.class, StateCommand.class, ProbeCommand.class,
+                ParseFirewallCommand.class, ShipLogsCommand.class, WorkerCommand.class, ProcessorCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     static {
@@ -28,8 +31,12 @@ public final class Main {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    /** The operator commands, plus {@code extraCommands} (picocli {@code @Command} objects), ready to execute. */
+    public static CommandLine commandLine(final Object... extraCommands) {
         final CommandLine cli = new CommandLine(new Main());
+        for (final Object extra : extraCommands) {
+            cli.addSubcommand(extra);
+        }
         // --zone internal, --transport epoll: enum values in any case.
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

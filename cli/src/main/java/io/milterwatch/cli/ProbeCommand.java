@@ -75,7 +75,7 @@ final class ProbeCommand implements Callable<Integer> {
         flags.put(WorkerSettings.REPLY_TIMEOUT.name(), replyTimeout);
         flags.put(WorkerSettings.DEFAULT_PORTS.name(), ports);
         flags.put(WorkerSettings.SCOPE_ALLOW.name(), scope);
-        final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, config, System.getenv(), flags, KafkaNames.ALL);
+        final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, config, System.getenv(), flags, ConnectionOptions.KAFKA_NAMES);
         final EngineConfig engineConfig = WorkerConfig.engine(settings);
         final String vantage = settings.string(WorkerSettings.VANTAGE.name());
         final Zone zone = settings.enumValue(WorkerSettings.ZONE.name(), Zone.class);

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {"  milterwatch ship-logs /var/log/ufw.log",
                 "  milterwatch ship-logs --from-beginning --device edge-fw-1 /var/log/firewall/edge.log"})
-final class ShipLogsCommand implements java.util.concurrent.Callable<Integer> {
+public final class ShipLogsCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShipLogsCommand.class);
 
@@ -68,7 +68,7 @@ final class ShipLogsCommand implements java.util.concurrent.Callable<Integer> {
         return 0;
     }
 
-    static KafkaProducer<byte[], byte[]> producer(final Settings s) {
+    public static KafkaProducer<byte[], byte[]> producer(final Settings s) {
         final Map<String, Object> props = new HashMap<>(s.kafkaOverrides());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.string("bootstrap.servers"));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

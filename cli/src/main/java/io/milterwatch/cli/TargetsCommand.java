@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
                 "  milterwatch targets import targets.txt",
                 "  milterwatch targets list"},
         subcommands = {TargetsCommand.Add.class, TargetsCommand.Import.class, TargetsCommand.Remove.class, TargetsCommand.ListTargets.class})
-final class TargetsCommand {
+public final class TargetsCommand {
 
     /** What every added target carries besides its address: shared by add and import. */
     static final class TargetOptions {
@@ -328,7 +328,7 @@ final class TargetsCommand {
         }
     }
 
-    static KafkaProducer<String, byte[]> producer(final Settings s) {
+    public static KafkaProducer<String, byte[]> producer(final Settings s) {
         return new KafkaProducer<>(producerProps(s), new StringSerializer(), new ByteArraySerializer());
     }
 

@@ -22,11 +22,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * Reads topics from the beginning without joining a consumer group (nothing is committed, so the
  * CLI never disturbs anyone's offsets): up to the end offsets seen at start, or for ever.
  */
-final class TopicReader implements AutoCloseable {
+public final class TopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
 
-    TopicReader(final String bootstrapServers, final Map<String, Object> overrides) {
+    public TopicReader(final String bootstrapServers, final Map<String, Object> overrides) {
         final Map<String, Object> props = new HashMap<>(overrides);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -39,7 +39,7 @@ final class TopicReader implements AutoCloseable {
      * @param follow  keep reading after the end
      * @param running checked between polls when following
      */
-    void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
+    public void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
             final Consumer<ConsumerRecord<String, byte[]>> sink) {
         read(topics, follow, running, sink, null);
     }
@@ -49,7 +49,7 @@ final class TopicReader implements AutoCloseable {
      * {@code fromMs} (the broker's time index, {@code offsetsForTimes}); at the end of a partition
      * that has none. Null starts at the beginning.
      */
-    void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
+    public void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
             final Consumer<ConsumerRecord<String, byte[]>> sink, final Long fromMs) {
         final List<TopicPartition> partitions = new ArrayList<>();
         for (final String topic : topics) {
@@ -94,7 +94,7 @@ final class TopicReader implements AutoCloseable {
     }
 
     /** The latest value per key of a compacted topic, in key order; tombstones remove keys. */
-    <V> Map<String, V> latest(final String topic, final io.milterwatch.serde.AvroSerde<? extends V> serde) {
+    public <V> Map<String, V> latest(final String topic, final io.milterwatch.serde.AvroSerde<? extends V> serde) {
         final Map<String, V> latest = new java.util.TreeMap<>();
         read(List.of(topic), false, () -> true, r -> {
             if (r.value() == null) {
@@ -115,7 +115,7 @@ final class TopicReader implements AutoCloseable {
         return true;
     }
 
-    void stop() {
+    public void stop() {
         consumer.wakeup();
     }
 

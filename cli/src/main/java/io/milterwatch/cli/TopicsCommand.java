@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.milterwatch.kafka.TopicProvisioner;
 import io.milterwatch.config.CommonSettings;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.TopicAdmin;
@@ -48,8 +49,8 @@ final class TopicsCommand {
             final Settings s = connection.settings();
             final Topics topics = connection.topics(s);
             final int replication = s.intIn(CommonSettings.TOPIC_REPLICATION.name(), -1, 32);
-            final int minIsr = Pipeline.minInsyncReplicas(s);
-            final List<String> created = Pipeline.ensureTopics(s, topics);
+            final int minIsr = TopicProvisioner.minInsyncReplicas(s);
+            final List<String> created = TopicProvisioner.ensureTopics(s, topics);
             final Map<String, Object> props = new HashMap<>(s.kafkaOverrides());
             props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, s.string(CommonSettings.BOOTSTRAP_SERVERS.name()));
             final List<TopicInfo> infos;

@@ -1,8 +1,8 @@
 package io.milterwatch.cli;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
+import io.milterwatch.config.Launcher;
 import io.milterwatch.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,12 +25,7 @@ final class WorkerCommand implements Callable<Integer> {
     }
 
     static int runUntilStopped(final Pipeline pipeline) throws InterruptedException {
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            pipeline.close();
-            stopped.countDown();
-        }, "milterwatch-shutdown"));
-        stopped.await();
+        Launcher.runUntilStopped(pipeline);
         return 0;
     }
 }

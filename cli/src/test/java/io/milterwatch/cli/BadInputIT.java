@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.milterwatch.kafka.TopicProvisioner;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Dlq;
 import io.milterwatch.kafka.Topics;
@@ -20,7 +21,7 @@ import io.milterwatch.schema.Exposure;
 import io.milterwatch.serde.Records;
 import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
-import io.milterwatch.worker.emulator.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -58,9 +59,9 @@ class BadInputIT {
                 cluster.bootstrapServers(), "topic.prefix", prefix, "processor.state.dir", stateDir.toString(),
                 "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0",
                 "worker.reply.timeout.ms", "2000"),
-                KafkaNames.ALL);
+                ConnectionOptions.KAFKA_NAMES);
         final Topics topics = Topics.withPrefix(prefix);
-        Pipeline.ensureTopics(settings, topics);
+        TopicProvisioner.ensureTopics(settings, topics);
         final List<String> inputs = List.of(topics.targets(), topics.probeRequests(), topics.probeResults(), topics.firewallRaw(),
                 topics.firewallEvents());
         try (Admin admin = cluster.admin()) {

@@ -52,7 +52,7 @@ class BadTargetsIT {
                 cluster.bootstrapServers(), "topic.prefix", prefix, "processor.state.dir", stateDir.toString(),
                 "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0",
                 "worker.scope.allow", "127.0.0.0/8"),
-                KafkaNames.ALL);
+                ConnectionOptions.KAFKA_NAMES);
         final Topics topics = Topics.withPrefix(prefix);
         try (Pipeline pipeline = Pipeline.start(settings, true, true);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,

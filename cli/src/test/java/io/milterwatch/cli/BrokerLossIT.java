@@ -18,7 +18,7 @@ import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.Exposure;
 import io.milterwatch.serde.Records;
 import io.milterwatch.testing.KafkaCluster;
-import io.milterwatch.worker.emulator.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator;
 import kafka.server.BrokerServer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -50,7 +50,7 @@ class BrokerLossIT {
                     "topic.prefix", prefix, "topic.replication.factor", "3", "processor.state.dir", stateDir.toString(),
                     "processor.application.id", prefix + "-processor", "processor.http.port", "0", "worker.http.port", "0",
                     "worker.reply.timeout.ms", "2000"),
-                    KafkaNames.ALL);
+                    ConnectionOptions.KAFKA_NAMES);
             final List<MilterEmulator> milters = new ArrayList<>();
             try (Pipeline pipeline = Pipeline.start(settings, true, true)) {
                 for (int i = 0; i < 3 * PER_PHASE; i++) {

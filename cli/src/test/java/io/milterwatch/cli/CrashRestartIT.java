@@ -221,7 +221,7 @@ class CrashRestartIT {
             }
             input.canaryKeys().stream().filter(k -> !through.contains(k)).forEach(k -> {
                 sent[0]++;
-                producer.send(new ProducerRecord<>(topics.firewallRaw(), "canary", BenchStreamsCommand.line(System.currentTimeMillis(),
+                producer.send(new ProducerRecord<>(topics.firewallRaw(), "canary", ufwLine(System.currentTimeMillis(),
                         "203.0.113.9", k.substring(0, k.indexOf(':')), 8891, "BLOCK").getBytes(StandardCharsets.UTF_8)));
             });
             producer.flush();
@@ -271,7 +271,7 @@ class CrashRestartIT {
                     (s == 0 ? firstResults : stream).add(result);
                     for (int l = 0; l < LINES_PER_STEP[s]; l++) {
                         final long at = stepAt + 500;
-                        stream.add(new Rec(true, "fw-" + i, BenchStreamsCommand.line(at, "203.0.113." + (l % 250 + 1), ip(i), 8891, "BLOCK")
+                        stream.add(new Rec(true, "fw-" + i, ufwLine(at, "203.0.113." + (l % 250 + 1), ip(i), 8891, "BLOCK")
                                 .getBytes(StandardCharsets.UTF_8), at));
                     }
                 }
@@ -345,10 +345,11 @@ class CrashRestartIT {
     }
 
     private static Process startProcessor(final KafkaCluster cluster, final String prefix, final Path stateDir) throws Exception {
-        final Path jar = Path.of("target", "milterwatch.jar");
-        assertThat(jar).as("the shaded jar is built in the package phase, before integration tests").exists();
+        // the slim role jar, as a processor image runs it (built in stream-processor's package phase)
+        final Path jar = Path.of("..", "stream-processor", "target", "milterwatch-processor.jar");
+        assertThat(jar).as("the processor's role jar is built before integration tests").exists();
         final String java = ProcessHandle.current().info().command().orElse("java");
-        final ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString(), "processor");
+        final ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString());
         final Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("MILTERWATCH_") || k.startsWith("KAFKA_"));
         env.put("MILTERWATCH_BOOTSTRAP_SERVERS", cluster.bootstrapServers());
@@ -361,5 +362,14 @@ class CrashRestartIT {
         final File log = Files.createTempFile("processor", ".log").toFile();
         pb.redirectErrorStream(true).redirectOutput(log);
         return pb.start();
+    }
+
+    /** A netfilter line as ufw logs it through the kernel log (the shape bench-streams ships). */
+    private static String ufwLine(final long at, final String src, final String dst, final int dport, final String verdict) {
+        return java.time.format.DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", java.util.Locale.ROOT)
+                .format(java.time.ZonedDateTime.ofInstant(java.time.Instant.ofEpochMilli(at), java.time.ZoneOffset.UTC))
+                + " fw1 kernel: [12345.678901] [UFW " + verdict + "] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC="
+                + src + " DST=" + dst + " LEN=60 TOS=0x00 PREC=0x00 TTL=57 ID=54321 DF PROTO=TCP SPT=" + (40000 + (src.hashCode() & 0x3FFF))
+                + " DPT=" + dport + " WINDOW=64240 RES=0x00 SYN URGP=0";
     }
 }

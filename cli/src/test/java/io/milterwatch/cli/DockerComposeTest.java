@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import io.milterwatch.kafka.TopicProvisioner;
 import io.milterwatch.config.CommonSettings;
 import io.milterwatch.config.Setting;
 import io.milterwatch.config.Settings;
@@ -76,7 +77,7 @@ class DockerComposeTest {
             assertThat(env).as(name).isNotEmpty();
             for (final String var : env.keySet()) {
                 if (var.startsWith(Settings.KAFKA_ENV_PREFIX)) {
-                    assertThat(KafkaNames.ALL).as(name + ": " + var + " must map to a Kafka client property")
+                    assertThat(ConnectionOptions.KAFKA_NAMES).as(name + ": " + var + " must map to a Kafka client property")
                             .contains(Settings.kafkaPropertyFor(var));
                 } else {
                     assertThat(ourVars).as(name + ": " + var + " is read by no milterwatch setting").contains(var);
@@ -88,7 +89,7 @@ class DockerComposeTest {
             switch (command(service).get(0)) {
                 case "worker" -> assertThat(WorkerConfig.from(s).bootstrapServers()).isNotBlank();
                 case "processor" -> assertThat(ProcessorConfig.from(s).bootstrapServers()).isNotBlank();
-                default -> assertThatCode(() -> Pipeline.minInsyncReplicas(s)).as(name).doesNotThrowAnyException();
+                default -> assertThatCode(() -> TopicProvisioner.minInsyncReplicas(s)).as(name).doesNotThrowAnyException();
             }
         });
     }
@@ -109,7 +110,7 @@ class DockerComposeTest {
         // the one-shot topics service asks for replication 3 and min.insync.replicas 2 ...
         final Settings topics = settings(services.get("topics"));
         assertThat(topics.intIn(CommonSettings.TOPIC_REPLICATION.name(), -1, 32)).isEqualTo(3);
-        assertThat(Pipeline.minInsyncReplicas(topics)).isEqualTo(2);
+        assertThat(TopicProvisioner.minInsyncReplicas(topics)).isEqualTo(2);
         // ... every other process would create them alike, were they missing ...
         ours().forEach((name, service) -> {
             final Settings s = settings(service);
@@ -231,11 +232,11 @@ class DockerComposeTest {
             example.put(m.group(1), m.group(2));
         }
         assertThat(example).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_SSL").containsKey("KAFKA_SASL_MECHANISM");
-        example.keySet().forEach(v -> assertThat(KafkaNames.ALL).as(v).contains(Settings.kafkaPropertyFor(v)));
+        example.keySet().forEach(v -> assertThat(ConnectionOptions.KAFKA_NAMES).as(v).contains(Settings.kafkaPropertyFor(v)));
         // uncommented, the example loads as client properties next to the rest
         final Map<String, String> env = new HashMap<>(env(services.get("worker-external")));
         env.putAll(example);
-        assertThat(Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), KafkaNames.ALL).kafkaOverrides())
+        assertThat(Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), ConnectionOptions.KAFKA_NAMES).kafkaOverrides())
                 .containsEntry("security.protocol", "SASL_SSL").containsEntry("ssl.truststore.location", "/run/secrets/kafka-ca");
         // the password comes from a secret file, never from this file or the environment
         assertThat(composeText).doesNotContainPattern("(?i)password\\s*=\\s*\"(?!\\.\\.\\.\")");
@@ -408,7 +409,7 @@ class DockerComposeTest {
     }
 
     private static Settings settings(final Map<String, Object> service) {
-        return Settings.load(ConnectionOptions.ALL_SETTINGS, null, env(service), Map.of(), KafkaNames.ALL);
+        return Settings.load(ConnectionOptions.ALL_SETTINGS, null, env(service), Map.of(), ConnectionOptions.KAFKA_NAMES);
     }
 
     @SuppressWarnings("unchecked")

@@ -90,9 +90,9 @@ class FirewallLifecycleIT {
             flags.put("worker.connect.timeout.ms", "1500");
             flags.put("worker.http.port", "0");
             flags.put("worker.reply.timeout.ms", "1500");
-            final Settings outside = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, KafkaNames.ALL);
+            final Settings outside = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, ConnectionOptions.KAFKA_NAMES);
             flags.putAll(Map.of("worker.vantage", "inside", "worker.zone", "INTERNAL", "worker.source.address", internal));
-            final Settings inside = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, KafkaNames.ALL);
+            final Settings inside = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, ConnectionOptions.KAFKA_NAMES);
             final AtomicBoolean shipping = new AtomicBoolean(true);
             final AtomicInteger shipped = new AtomicInteger();
             try (Pipeline pipeline = Pipeline.start(outside, true, true);

@@ -19,8 +19,8 @@ import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.serde.Records;
 import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
-import io.milterwatch.worker.emulator.MilterEmulator;
-import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
+import io.milterwatch.testing.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator.Behaviour;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,7 +59,7 @@ class MetadataNameIT {
                 "127.0.0.10 fine.milterwatch.test", ""));
         final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of("bootstrap.servers",
                 cluster.bootstrapServers(), "topic.prefix", prefix, "processor.state.dir", dir.resolve("state").toString(),
-                "processor.application.id", prefix + "-processor", "processor.http.port", "0"), KafkaNames.ALL);
+                "processor.application.id", prefix + "-processor", "processor.http.port", "0"), ConnectionOptions.KAFKA_NAMES);
         final List<Process> workers = new ArrayList<>();
         try (MilterEmulator metadata = MilterEmulator.start(Behaviour.LIBMILTER_V6, InetAddress.getByName("127.0.0.7"));
              MilterEmulator mapped = MilterEmulator.start(Behaviour.LIBMILTER_V6, InetAddress.getByName("127.0.0.8"));

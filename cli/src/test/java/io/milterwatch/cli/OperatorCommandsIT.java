@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.milterwatch.kafka.TopicProvisioner;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.schema.Alert;
@@ -181,8 +182,8 @@ class OperatorCommandsIT {
     private String[] connect(final KafkaCluster cluster, final String name) throws Exception {
         final String prefix = KafkaCluster.uniquePrefix("operator-" + name);
         final Settings s = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of("bootstrap.servers", cluster.bootstrapServers(),
-                "topic.prefix", prefix, "topic.partitions", "2"), KafkaNames.ALL);
-        Pipeline.ensureTopics(s, Topics.withPrefix(prefix));
+                "topic.prefix", prefix, "topic.partitions", "2"), ConnectionOptions.KAFKA_NAMES);
+        TopicProvisioner.ensureTopics(s, Topics.withPrefix(prefix));
         return new String[] {"--bootstrap-servers", cluster.bootstrapServers(), "--topic-prefix", prefix};
     }
 

@@ -81,7 +81,7 @@ class PipelineMetricsIT {
         final Map<String, String> flags = new HashMap<>(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix,
                 "processor.state.dir", stateDir.toString(), "processor.application.id", prefix + "-processor",
                 "processor.http.port", processorPort, "worker.http.port", workerPort, "worker.vantage", "metrics-out"));
-        return Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, KafkaNames.ALL);
+        return Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, ConnectionOptions.KAFKA_NAMES);
     }
 
     private int status(final String url) throws Exception {

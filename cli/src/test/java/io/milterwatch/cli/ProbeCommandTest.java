@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.milterwatch.serde.RecordJson;
-import io.milterwatch.worker.emulator.MilterEmulator;
-import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
+import io.milterwatch.testing.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator.Behaviour;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.milterwatch.config.Settings;
 import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaTestKits;
-import io.milterwatch.worker.emulator.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -73,7 +73,7 @@ class ScramClusterIT {
                     "KAFKA_SASL_JAAS_CONFIG", jaas, "MILTERWATCH_BOOTSTRAP_SERVERS", bootstrap, "MILTERWATCH_TOPIC_PREFIX", prefix,
                     "MILTERWATCH_PROCESSOR_STATE_DIR", dir.resolve("streams").toString(), "MILTERWATCH_PROCESSOR_APPLICATION_ID", prefix + "-app",
                     "MILTERWATCH_PROCESSOR_HTTP_PORT", "0", "MILTERWATCH_WORKER_HTTP_PORT", "0", "MILTERWATCH_WORKER_REPLY_TIMEOUT_MS", "2000");
-            final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), KafkaNames.ALL);
+            final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), ConnectionOptions.KAFKA_NAMES);
             assertThat(settings.kafkaOverrides()).containsEntry("sasl.mechanism", "SCRAM-SHA-256");
             // the CLI: the same settings from a --config file
             final Path good = dir.resolve("good.properties");

@@ -42,7 +42,7 @@ class ShipLogsIT {
             TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
         }
         final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(),
-                Map.of("bootstrap.servers", cluster.bootstrapServers()), KafkaNames.ALL);
+                Map.of("bootstrap.servers", cluster.bootstrapServers()), ConnectionOptions.KAFKA_NAMES);
         final Path log = dir.resolve("fw.log");
         Files.writeString(log, "one\ntwo\n", StandardCharsets.UTF_8);
         try (KafkaProducer<byte[], byte[]> producer = ShipLogsCommand.producer(settings);

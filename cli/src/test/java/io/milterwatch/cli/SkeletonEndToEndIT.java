@@ -23,7 +23,7 @@ import io.milterwatch.serde.RecordJson;
 import io.milterwatch.serde.Records;
 import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
-import io.milterwatch.worker.emulator.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -60,7 +60,7 @@ class SkeletonEndToEndIT {
                 "processor.state.dir", stateDir.toString(), "processor.application.id", prefix + "-processor",
                 "worker.vantage", "outside-1", "worker.zone", "EXTERNAL", "worker.reply.timeout.ms", "2000", "processor.http.port", "0",
                 "worker.http.port", "0");
-        final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, KafkaNames.ALL);
+        final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), flags, ConnectionOptions.KAFKA_NAMES);
         final String[] connect = {"--bootstrap-servers", cluster.bootstrapServers(), "--topic-prefix", prefix};
         try (MilterEmulator milter = MilterEmulator.start(MilterEmulator.Behaviour.LIBMILTER_V6)) {
             final String endpoint = "127.0.0.1:" + milter.port();

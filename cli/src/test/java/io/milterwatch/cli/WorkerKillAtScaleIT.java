@@ -31,8 +31,8 @@ import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
 import io.milterwatch.worker.config.WorkerConfig;
 import io.milterwatch.worker.consume.ProbeWorker;
-import io.milterwatch.worker.emulator.MilterEmulator;
-import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
+import io.milterwatch.testing.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator.Behaviour;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -83,7 +83,7 @@ class WorkerKillAtScaleIT {
         try (StreamsApp processor = new StreamsApp(ProcessorConfig.from(Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(),
                      Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "processor.state.dir",
                              stateDir.toString(), "processor.application.id", prefix + "-processor", "processor.http.port", "0"),
-                     KafkaNames.ALL)));
+                     ConnectionOptions.KAFKA_NAMES)));
              TopicTail results = new TopicTail(cluster, topics.probeResults())) {
             for (final Behaviour b : List.of(Behaviour.LIBMILTER_V6, Behaviour.LIBMILTER_V6, Behaviour.RSPAMD, Behaviour.GO_V2,
                     Behaviour.LIBMILTER_V6, Behaviour.RSPAMD)) {
@@ -108,7 +108,7 @@ class WorkerKillAtScaleIT {
             // and: a second worker of the same vantage takes over and finishes
             final long secondProbed;
             try (ProbeWorker second = new ProbeWorker(WorkerConfig.from(Settings.load(ConnectionOptions.ALL_SETTINGS, null,
-                    Map.of("KAFKA_SESSION_TIMEOUT_MS", "6000"), worker, KafkaNames.ALL)))) {
+                    Map.of("KAFKA_SESSION_TIMEOUT_MS", "6000"), worker, ConnectionOptions.KAFKA_NAMES)))) {
                 final Thread thread = new Thread(second, "second-worker");
                 thread.start();
                 await().atMost(Duration.ofSeconds(180)).pollInSameThread().until(() -> requestIds(results.poll()).containsAll(ids));

@@ -27,7 +27,7 @@ import io.milterwatch.testing.KafkaCluster;
 import io.milterwatch.testing.KafkaClusterExtension;
 import io.milterwatch.worker.config.WorkerConfig;
 import io.milterwatch.worker.consume.ProbeWorker;
-import io.milterwatch.worker.emulator.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -84,7 +84,10 @@ class WorkerKillIT {
             }
             // when: a worker process takes the batch and is killed while probing it
             final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            final ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker")
+            // the slim role jar, as a worker image runs it (built in probe-worker's package phase)
+            final Path workerJar = Path.of("..", "probe-worker", "target", "milterwatch-worker.jar");
+            assertThat(workerJar).as("the worker's role jar is built before integration tests").exists();
+            final ProcessBuilder pb = new ProcessBuilder(java, "-jar", workerJar.toString())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().clear();
             pb.environment().putAll(env);
@@ -101,7 +104,7 @@ class WorkerKillIT {
             final Map<String, String> flags = Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix,
                     "worker.vantage", "crashy", "worker.zone", "INTERNAL", "worker.reply.timeout.ms", "2000", "worker.host.concurrency", "64");
             final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of("KAFKA_SESSION_TIMEOUT_MS", "6000"), flags,
-                    KafkaNames.ALL);
+                    ConnectionOptions.KAFKA_NAMES);
             try (ProbeWorker second = new ProbeWorker(WorkerConfig.from(settings))) {
                 final Thread thread = new Thread(second, "second-worker");
                 thread.start();

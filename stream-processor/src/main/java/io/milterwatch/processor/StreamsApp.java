@@ -7,6 +7,10 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.milterwatch.config.ConfigException;
+import io.milterwatch.config.KafkaNames;
+import io.milterwatch.config.Launcher;
+import io.milterwatch.config.Settings;
+import io.milterwatch.kafka.TopicProvisioner;
 import io.milterwatch.processor.config.ProcessorConfig;
 import io.milterwatch.processor.config.ProcessorSettings;
 import io.milterwatch.processor.error.BoundedThreadReplacement;
@@ -36,6 +40,13 @@ public final class StreamsApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
     private static final int MAX_THREAD_REPLACEMENTS = 5;
+
+    static {
+        // Must precede the first use of any Avro class: Avro reads it once, when it first checks a class.
+        if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
+            System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "io.milterwatch.schema");
+        }
+    }
 
     private final ProcessorConfig config;
     private final KafkaStreams streams;
@@ -140,5 +151,29 @@ public final class StreamsApp implements AutoCloseable {
         }
         streamsMeters.close();
         prometheus.close();
+    }
+
+    /**
+     * Entry point of the slim {@code milterwatch-processor.jar}: creates missing topics, starts the
+     * processor and its query API, and runs until SIGTERM / Ctrl-C. {@code milterwatch processor} does the same.
+     */
+    public static void main(final String[] args) {
+        final StreamsApp app;
+        try {
+            final Settings settings = Launcher.settings("processor", args, ProcessorSettings.all(),
+                    KafkaNames.with(StreamsConfig.configDef().names()));
+            final ProcessorConfig config = ProcessorConfig.from(settings);
+            TopicProvisioner.ensureTopics(settings, config.topics());
+            app = new StreamsApp(config);
+            app.start();
+        } catch (final Exception e) {
+            System.exit(Launcher.failure("processor", e));
+            return;
+        }
+        try {
+            Launcher.runUntilStopped(app);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

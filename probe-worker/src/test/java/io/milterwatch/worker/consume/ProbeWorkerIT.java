@@ -25,7 +25,7 @@ import io.milterwatch.testing.KafkaClusterExtension;
 import io.milterwatch.testing.TestTopics;
 import io.milterwatch.worker.config.WorkerConfig;
 import io.milterwatch.worker.config.WorkerSettings;
-import io.milterwatch.worker.emulator.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.Zone;
-import io.milterwatch.worker.emulator.MilterEmulator;
-import io.milterwatch.worker.emulator.MilterEmulator.Behaviour;
+import io.milterwatch.testing.MilterEmulator;
+import io.milterwatch.testing.MilterEmulator.Behaviour;
 import io.milterwatch.worker.emulator.WellFormed;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
