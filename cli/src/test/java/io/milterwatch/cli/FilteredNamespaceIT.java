@@ -13,9 +13,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.milterwatch.testing.Prerequisites;
 import io.milterwatch.serde.RecordJson;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,13 +40,13 @@ class FilteredNamespaceIT {
 
     @BeforeEach
     void createNamespace() throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        Prerequisites.require("root".equals(System.getProperty("user.name")),
                 "needs root to create a network namespace and nftables rules (running as " + System.getProperty("user.name") + ")");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")),
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")),
                 "iproute2 ('ip') is not installed");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nft")), "nftables ('nft') is not installed");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/nft")), "nftables ('nft') is not installed");
         final Result add = run(null, "ip", "netns", "add", namespace);
-        Assumptions.assumeTrue(add.code == 0, "cannot create a network namespace here: " + add.out);
+        Prerequisites.require(add.code == 0, "cannot create a network namespace here: " + add.out);
         created = true;
         assertThat(run(null, "ip", "-n", namespace, "link", "set", "lo", "up").code).isZero();
         final String rules = "table inet milterwatch_it {\n chain out {\n  type filter hook output priority 0; policy accept;\n"

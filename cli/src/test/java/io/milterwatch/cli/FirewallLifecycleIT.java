@@ -2,7 +2,6 @@ package io.milterwatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.milterwatch.testing.Prerequisites;
 import io.milterwatch.config.Settings;
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.Exposure;
@@ -60,9 +60,9 @@ class FirewallLifecycleIT {
 
     @Test
     void shouldWalkExposedRemediatedRegressedWhenTheMailHostFirewallChanges(final KafkaCluster cluster) throws Exception {
-        assumeTrue(NetworkLab.unavailableReason() == null, NetworkLab.unavailableReason());
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/opendkim")), "Debian's opendkim is not installed (a real milter daemon)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ulogd")) && Files.isDirectory(Path.of(ULOGD_PLUGINS)),
+        Prerequisites.require(NetworkLab.unavailableReason() == null, NetworkLab.unavailableReason());
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/opendkim")), "Debian's opendkim is not installed (a real milter daemon)");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/ulogd")) && Files.isDirectory(Path.of(ULOGD_PLUGINS)),
                 "Debian's ulogd2 is not installed (NFLOG to log lines; plugins expected in " + ULOGD_PLUGINS + ")");
 
         try (NetworkLab lab = NetworkLab.create(3)) {

@@ -12,13 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import io.milterwatch.testing.Prerequisites;
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.worker.probe.EngineConfig;
 import io.milterwatch.worker.probe.ProbeEngine;
 import io.milterwatch.worker.probe.ProbeOutcome;
 import io.milterwatch.worker.probe.ProbeTimeouts;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +39,8 @@ class MilterTargetIT {
 
     @Test
     void shouldAnswerAsAMilterWhenOpendkimRunsTheTargetsConfiguration() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(OPENDKIM), "opendkim is not installed (Debian package opendkim; .ci/run installs it)");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        Prerequisites.require(Files.isExecutable(OPENDKIM), "opendkim is not installed (Debian package opendkim; .ci/run installs it)");
+        Prerequisites.require("root".equals(System.getProperty("user.name")),
                 "the configuration drops to the opendkim user (UserID), which only root can do");
         // given: the configuration passes opendkim's own check
         final Process check = new ProcessBuilder(OPENDKIM.toString(), "-n", "-x", CONF.toString()).redirectErrorStream(true).start();

@@ -3,7 +3,6 @@ package io.milterwatch.demo;
 import static io.milterwatch.testing.LocalPorts.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.milterwatch.testing.Prerequisites;
 import io.milterwatch.cli.ExitCodes;
 import io.milterwatch.cli.TopicReader;
 import io.milterwatch.cli.Main;
@@ -67,9 +67,9 @@ class DemoIT {
     @Test
     void shouldWalkExposedRemediatedRegressedThroughARealFirewallAndStopCleanlyWhenInterrupted() throws Exception {
         final String noFirewall = DemoFirewall.unavailableReason();
-        assumeTrue(noFirewall == null, "the firewall variant needs nftables and root: " + noFirewall);
+        Prerequisites.require(noFirewall == null, "the firewall variant needs nftables and root: " + noFirewall);
         final String noKernelLog = KernelLogShipper.unavailableReason();
-        assumeTrue(noKernelLog == null, "the firewall variant reads the kernel log: " + noKernelLog);
+        Prerequisites.require(noKernelLog == null, "the firewall variant reads the kernel log: " + noKernelLog);
 
         // when
         final int http = freePort();

@@ -41,6 +41,9 @@ public final class StreamsApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
     private static final int MAX_THREAD_REPLACEMENTS = 5;
 
+    /** The role jar's flag that prints the topology (the committed snapshot) and exits. */
+    public static final String DESCRIBE = "--describe-topology";
+
     static {
         // Must precede the first use of any Avro class: Avro reads it once, when it first checks a class.
         if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null) {
@@ -158,6 +161,11 @@ public final class StreamsApp implements AutoCloseable {
      * processor and its query API, and runs until SIGTERM / Ctrl-C. {@code milterwatch processor} does the same.
      */
     public static void main(final String[] args) {
+        if (args.length == 1 && DESCRIBE.equals(args[0])) {
+            // What the committed stream-processor/topology.txt holds: every topic, store and operator by name.
+            System.out.print(describe());
+            return;
+        }
         final StreamsApp app;
         try {
             final Settings settings = Launcher.settings("processor", args, ProcessorSettings.all(),
@@ -175,5 +183,11 @@ public final class StreamsApp implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The topology with the default settings and topic names, as {@code topology.txt} commits it. */
+    public static String describe() {
+        final io.milterwatch.kafka.Topics topics = io.milterwatch.kafka.Topics.defaults();
+        return MilterwatchTopology.build(topics, ProcessorConfig.defaults(topics)).describe().toString();
     }
 }

@@ -10,13 +10,13 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
+import io.milterwatch.testing.Prerequisites;
 import io.milterwatch.schema.Outcome;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.testing.MilterEmulator;
 import io.milterwatch.testing.MilterEmulator.Behaviour;
 import io.milterwatch.worker.emulator.WellFormed;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,7 +39,7 @@ class HostileServerTest {
 
     /** The socket layer under test; {@link HostileServerNioTest} runs every test here again on Java NIO. */
     TransportKind transport() {
-        Assumptions.assumeTrue(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
+        Prerequisites.require(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
         return TransportKind.EPOLL;
     }
 

@@ -18,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.milterwatch.testing.Prerequisites;
 import io.milterwatch.testing.LocalPorts;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,7 +36,7 @@ class TransportTest {
     /** Runs {@code body} on a thread that owns a new transport of the kind, as a reactor thread does. */
     private static <T> T onOwner(final TransportKind kind, final ThrowingFunction<T> body) throws Exception {
         if (kind == TransportKind.EPOLL) {
-            Assumptions.assumeTrue(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
+            Prerequisites.require(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
         }
         final CompletableFuture<T> result = new CompletableFuture<>();
         final Thread[] owner = new Thread[1];
