@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {"  milterwatch settings",
                 "  milterwatch settings | grep -A2 '^worker.scope'",
-                "  milterwatch settings --markdown            # the table of docs/configuration.md (dev/update-docs)"})
+                "  milterwatch settings --markdown           # the table in docs/configuration.md"})
 final class SettingsCommand implements Callable<Integer> {
 
     @Option(names = "--markdown", description = "Print a Markdown table (one row per setting) instead of text")

@@ -94,8 +94,9 @@ class ReadmeTest {
                 }
             }
             // then: rows that start with one of our variables appear only in the generated table
-            assertThat(outside).as("rows of settings outside the generated table in " + ROOT.relativize(page)
-                    + " (link to " + SettingsReference.DOC + " instead)").noneMatch(l -> l.startsWith("| `" + Setting.ENV_PREFIX));
+            assertThat(outside.stream().filter(l -> l.startsWith("| `" + Setting.ENV_PREFIX)).toList())
+                    .as("rows of settings outside the generated table in " + ROOT.relativize(page) + " (link to " + SettingsReference.DOC
+                            + " instead)").isEmpty();
         }
     }
 
