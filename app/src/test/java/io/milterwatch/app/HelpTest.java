@@ -33,7 +33,7 @@ class HelpTest {
         collect(Milterwatch.commandLine(), new ArrayList<>(), paths);
         assertThat(paths).extracting(p -> String.join(" ", p))
                 .contains("run", "demo", "targets", "targets add", "targets import", "targets remove", "targets list", "alerts", "state",
-                        "bench-probe", "bench-streams");
+                        "bench-probe", "bench-streams", "settings");
         for (final List<String> path : paths) {
             final List<String> args = new ArrayList<>(path);
             args.add("--help");

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
                 "  milterwatch alerts --follow",
                 "  milterwatch targets import --help         # help of any command"},
         subcommands = {RunCommand.class, TargetsCommand.class, TopicsCommand.class, AlertsCommand.class, StateCommand.class, ProbeCommand.class,
-                ParseFirewallCommand.class, ShipLogsCommand.class, WorkerCommand.class, ProcessorCommand.class, CommandLine.HelpCommand.class})
+                ParseFirewallCommand.class, ShipLogsCommand.class, WorkerCommand.class, ProcessorCommand.class, SettingsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     static {
