@@ -34,11 +34,6 @@ final class FlowControl {
         }
     }
 
-    /** Whether more requests may be taken. */
-    boolean hasRoom(final int inFlight) {
-        return inFlight < maxInFlight;
-    }
-
     long keepAlivePolls() {
         return keepAlivePolls.get();
     }
