@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Prints the alerts of both alert topics, from the beginning or --since; with --follow, keeps printing new ones. */
+/** Prints the alerts of both alert topics in time order, from the beginning or --since; with --follow, keeps printing new ones. */
 @Command(name = "alerts", mixinStandardHelpOptions = true,
         description = {"Show exposure and regression alerts (one line each, remediation commands under EXPOSED and REGRESSED).",
                 "--since starts at the first alert at or after that time, found with the broker's time index."},
@@ -65,17 +65,21 @@ final class AlertsCommand implements Callable<Integer> {
                 Runtime.getRuntime().addShutdownHook(hook);
             }
             try {
-                reader.read(topics.alerts(), follow, running::get, r -> {
+                // Both alert topics, merged by the alerts' own time as they are read: an exposure and the
+                // regression after it print in the order they happened, not topic by topic.
+                reader.readInTimeOrder(topics.alerts(), follow, running::get, r -> {
                     try {
-                        final Alert a = Records.ALERT.decode(r.topic(), r.value());
-                        // The time index finds the first record at or after --since; later ones can be older
-                        // (record timestamps need not grow), and an alert's own time is what the user asked about.
-                        if (a != null && (fromMs == null || a.getCreatedAtMs() >= fromMs)) {
-                            out.println(json ? RecordJson.toJson(a) : AlertFormat.alert(a, hints));
-                            out.flush();
-                        }
+                        return Records.ALERT.decode(r.topic(), r.value());
                     } catch (final RecordDecodeException e) {
                         err.println("skipping " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+                        return null;
+                    }
+                }, Alert::getCreatedAtMs, a -> {
+                    // The time index finds the first record at or after --since; later ones can be older
+                    // (record timestamps need not grow), and an alert's own time is what the user asked about.
+                    if (fromMs == null || a.getCreatedAtMs() >= fromMs) {
+                        out.println(json ? RecordJson.toJson(a) : AlertFormat.alert(a, hints));
+                        out.flush();
                     }
                 }, fromMs);
             } finally {

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,6 +26,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * CLI never disturbs anyone's offsets): up to the end offsets seen at start, or for ever.
  */
 public final class TopicReader implements AutoCloseable {
+
+    /** Records buffered per partition at most while merging partitions in time order. */
+    static final int MERGE_BUFFER = 1000;
 
     private final KafkaConsumer<String, byte[]> consumer;
 
@@ -51,6 +57,66 @@ public final class TopicReader implements AutoCloseable {
      */
     public void read(final List<String> topics, final boolean follow, final BooleanSupplier running,
             final Consumer<ConsumerRecord<String, byte[]>> sink, final Long fromMs) {
+        final List<TopicPartition> partitions = assignAndSeek(topics, fromMs);
+        final Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        try {
+            while (true) {
+                if (!follow && caughtUp(end)) {
+                    return;
+                }
+                if (follow && !running.getAsBoolean()) {
+                    return;
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(sink);
+            }
+        } catch (final WakeupException e) {
+            // stop() was called: a clean end of a --follow
+        }
+    }
+
+    /**
+     * As {@link #read(List, boolean, BooleanSupplier, Consumer, Long)}, but the records of all the
+     * partitions are handed on merged in time order as they are read ({@link TimeOrderedMerge}), with
+     * at most {@link #MERGE_BUFFER} records buffered per partition. When following, a partition read
+     * to its end as last fetched does not hold the others back.
+     *
+     * @param map  the record as handed on, or null to drop it (an undecodable record the caller reported)
+     * @param time the time an item is ordered by
+     */
+    <T> void readInTimeOrder(final List<String> topics, final boolean follow, final BooleanSupplier running,
+            final Function<ConsumerRecord<String, byte[]>, T> map, final ToLongFunction<T> time, final Consumer<T> sink, final Long fromMs) {
+        final List<TopicPartition> partitions = assignAndSeek(topics, fromMs);
+        final Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        final TimeOrderedMerge<T> merge = new TimeOrderedMerge<>(partitions, MERGE_BUFFER);
+        final Predicate<TopicPartition> mayDeliver = follow
+                ? p -> consumer.currentLag(p).orElse(1) > 0
+                : p -> consumer.position(p, Duration.ofSeconds(30)) < end.get(p);
+        try {
+            while (true) {
+                merge.drain(mayDeliver, sink);
+                if (!follow && merge.isEmpty() && caughtUp(end)) {
+                    return;
+                }
+                if (follow && !running.getAsBoolean()) {
+                    return;
+                }
+                final List<TopicPartition> full = partitions.stream().filter(merge::full).toList();
+                consumer.resume(partitions.stream().filter(p -> !merge.full(p)).toList());
+                consumer.pause(full);
+                for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    final T item = map.apply(r);
+                    if (item != null) {
+                        merge.add(new TopicPartition(r.topic(), r.partition()), time.applyAsLong(item), item);
+                    }
+                }
+            }
+        } catch (final WakeupException e) {
+            // stop() was called: a clean end of a --follow
+        }
+    }
+
+    /** Assigns every partition of the topics and seeks to the beginning, or to the first record at or after {@code fromMs}. */
+    private List<TopicPartition> assignAndSeek(final List<String> topics, final Long fromMs) {
         final List<TopicPartition> partitions = new ArrayList<>();
         for (final String topic : topics) {
             final List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
@@ -77,20 +143,7 @@ public final class TopicReader implements AutoCloseable {
             }
             consumer.seekToEnd(none);
         }
-        final Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-        try {
-            while (true) {
-                if (!follow && caughtUp(end)) {
-                    return;
-                }
-                if (follow && !running.getAsBoolean()) {
-                    return;
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(sink);
-            }
-        } catch (final WakeupException e) {
-            // stop() was called: a clean end of a --follow
-        }
+        return partitions;
     }
 
     /** The latest value per key of a compacted topic, in key order; tombstones remove keys. */

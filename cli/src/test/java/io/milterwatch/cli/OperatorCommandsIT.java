@@ -151,6 +151,29 @@ class OperatorCommandsIT {
     }
 
     @Test
+    void shouldPrintAlertsOfBothTopicsInTimeOrderWhenTheyInterleave(final KafkaCluster cluster) throws Exception {
+        // given: exposures and regressions that alternate in time, each topic's in one partition
+        final String[] connect = connect(cluster, "order");
+        final Topics topics = Topics.withPrefix(connect[3]);
+        final Instant now = Instant.now();
+        try (KafkaProducer<String, byte[]> producer = producer(cluster)) {
+            sendTo(producer, topics.alertsExposure(), alert("192.0.2.1:8891", Exposure.EXPOSED, now.minus(Duration.ofMinutes(60))));
+            sendTo(producer, topics.alertsExposure(), alert("192.0.2.3:8891", Exposure.EXPOSED, now.minus(Duration.ofMinutes(20))));
+            sendTo(producer, topics.alertsRegression(), alert("192.0.2.2:8891", Exposure.REGRESSED, now.minus(Duration.ofMinutes(40))));
+            sendTo(producer, topics.alertsRegression(), alert("192.0.2.4:8891", Exposure.REGRESSED, now.minus(Duration.ofMinutes(5))));
+        }
+
+        // when / then: one stream, oldest first, whichever topic each came from
+        assertThat(keys(CliRunner.run(concat(new String[] {"alerts", "--json"}, connect))))
+                .containsExactly("192.0.2.1:8891", "192.0.2.2:8891", "192.0.2.3:8891", "192.0.2.4:8891");
+        assertThat(keys(CliRunner.run(concat(new String[] {"alerts", "--json", "--since", "50m"}, connect))))
+                .containsExactly("192.0.2.2:8891", "192.0.2.3:8891", "192.0.2.4:8891");
+        final CliRunner.Result human = CliRunner.run(concat(new String[] {"alerts", "--no-hints"}, connect));
+        assertThat(human.out().lines().map(l -> l.substring(l.indexOf("192.0.2."), l.indexOf("192.0.2.") + 9)).toList())
+                .containsExactly("192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4");
+    }
+
+    @Test
     void shouldShowTheMatchingStatesAndExitThreeWhenNoneMatchesWhenGivenATarget(final KafkaCluster cluster) throws Exception {
         // given
         final String[] connect = connect(cluster, "state");
@@ -214,6 +237,11 @@ class OperatorCommandsIT {
     private static void send(final KafkaProducer<String, byte[]> producer, final String topic, final Alert a) throws Exception {
         // The record time is the alert's time, as the stream processor writes it.
         producer.send(new ProducerRecord<>(topic, null, a.getCreatedAtMs(), a.getKey(), Records.ALERT.encode(a))).get();
+    }
+
+    /** As {@link #send(KafkaProducer, String, Alert)}, into partition 0: a topic's alerts then come in one run when read. */
+    private static void sendTo(final KafkaProducer<String, byte[]> producer, final String topic, final Alert a) throws Exception {
+        producer.send(new ProducerRecord<>(topic, 0, a.getCreatedAtMs(), a.getKey(), Records.ALERT.encode(a))).get();
     }
 
     private static void send(final KafkaProducer<String, byte[]> producer, final String topic, final ExposureState s) throws Exception {

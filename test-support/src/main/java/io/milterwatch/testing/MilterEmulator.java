@@ -42,6 +42,8 @@ public final class MilterEmulator implements AutoCloseable {
         ECHO,
         /** Reads and never answers, never closes until the client does. */
         SILENT,
+        /** Hostile: accepts and never reads a byte nor answers; holds the connection until the emulator closes. */
+        NEVER_READS,
         /** Accepts, then closes at once without a byte. */
         CLOSE_AT_ONCE,
         /** An old milter: silent to the version-6 offer, answers the version-2 one. */
@@ -176,6 +178,12 @@ public final class MilterEmulator implements AutoCloseable {
                     // nothing: the try-with-resources closes the socket
                 }
                 case SILENT -> drain(in, seen);
+                case NEVER_READS -> {
+                    // Not reading is the behaviour under test: the probe's bytes stay in the socket buffers.
+                    while (!server.isClosed()) {
+                        TimeUnit.MILLISECONDS.sleep(100);
+                    }
+                }
                 case ECHO -> {
                     final byte[] buf = new byte[4096];
                     int n;

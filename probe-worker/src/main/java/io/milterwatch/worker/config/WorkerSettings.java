@@ -43,7 +43,8 @@ public final class WorkerSettings {
             "Local address probes are sent from (an IP literal; empty: the system's choice). Lets two vantages on one host "
                     + "reach a target from different sources");
     public static final Setting MAX_POLL_RECORDS = new Setting("worker.max.poll.records", "100",
-            "Probe requests taken per poll; their results are acknowledged before the offsets are committed");
+            "Probe requests taken per poll, and at most in flight at once; each result is published when its probe ends, offsets are "
+                    + "committed in order once the results are acknowledged");
 
     public static final Setting HTTP_HOST = new Setting("worker.http.host", "127.0.0.1",
             "Address the worker's /metrics, /health/live and /health/ready bind to (loopback by default)");

@@ -103,14 +103,14 @@ public final class WorkerMetrics {
         this.engine = current;
     }
 
-    /** One result collected (on the poll loop). */
+    /** One result, counted when its probe ends (on the worker's publishing thread). */
     public void probed(final ProbeResult result) {
         final int i = result.getOutcome().ordinal();
         probes[i].increment();
         durations[i].record(result.getTotalMs(), TimeUnit.MILLISECONDS);
     }
 
-    /** A batch's records were acknowledged. */
+    /** The records one request produced (results, DLQ records) were acknowledged. */
     public void acknowledged(final int results, final int deadLettered) {
         published.increment(results);
         deadLetters.increment(deadLettered);

@@ -8,6 +8,7 @@ import io.milterwatch.kafka.Endpoints;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.serde.Records;
 import io.milterwatch.worker.config.WorkerConfig;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -36,13 +37,23 @@ public final class ResultPublisher implements AutoCloseable {
     }
 
     public Future<RecordMetadata> publish(final ProbeResult result) {
+        return publish(result, null);
+    }
+
+    /** Sends a result; {@code acknowledged} is called (on the producer's thread) when the broker has it or refused it. */
+    public Future<RecordMetadata> publish(final ProbeResult result, final Callback acknowledged) {
         final String key = result.getIp().isEmpty() ? result.getTargetId() : Endpoints.key(result.getIp(), result.getPort());
         return producer.send(new ProducerRecord<>(resultsTopic, key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                Records.PROBE_RESULT.encode(result)));
+                Records.PROBE_RESULT.encode(result)), acknowledged);
     }
 
     public Future<RecordMetadata> deadLetter(final ProducerRecord<byte[], byte[]> record) {
-        return producer.send(record);
+        return deadLetter(record, null);
+    }
+
+    /** Sends a DLQ record; {@code acknowledged} as for {@link #publish(ProbeResult, Callback)}. */
+    public Future<RecordMetadata> deadLetter(final ProducerRecord<byte[], byte[]> record, final Callback acknowledged) {
+        return producer.send(record, acknowledged);
     }
 
     /** The producer, to bind its metrics to a meter registry. */

@@ -40,6 +40,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProbeWorkerIT {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProbeWorkerIT.class);
+
     @Test
     void shouldPublishMilterResultAndDeadLetterGarbageWhenRequestsArrive(final KafkaCluster cluster) throws Exception {
         // given
@@ -152,6 +154,58 @@ class ProbeWorkerIT {
             assertThat(silent.accepted()).as("connections: one probe of three handshakes").isEqualTo(3);
             assertThat(TestTopics.readAtLeast(cluster, topics.probeResults(), 1)).as("results of the one request").hasSize(1);
             assertThat(thread.isAlive()).isTrue();
+            worker.close();
+            thread.join(10_000);
+            assertThat(thread.isAlive()).isFalse();
+        }
+    }
+
+    @Test
+    void shouldPublishAFastTargetsResultBeforeSlowTargetsEndAndCommitOnlyInOrder(final KafkaCluster cluster) throws Exception {
+        // given: a target that accepts and never reads, one that trickles its reply a byte a second, and a real milter
+        final String prefix = KafkaCluster.uniquePrefix("slowfast");
+        final Topics topics = Topics.withPrefix(prefix);
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
+        }
+        final WorkerConfig config = WorkerConfig.from(Settings.load(WorkerSettings.all(), null, Map.of(),
+                Map.of("bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "worker.vantage", "mixed-1",
+                        "worker.zone", "INTERNAL", "worker.reply.timeout.ms", "4000"), Set.of()));
+        try (MilterEmulator neverReads = MilterEmulator.start(MilterEmulator.Behaviour.NEVER_READS);
+             MilterEmulator trickle = MilterEmulator.start(MilterEmulator.Behaviour.TRICKLE);
+             MilterEmulator milter = MilterEmulator.start(MilterEmulator.Behaviour.LIBMILTER_V6);
+             ProbeWorker worker = new ProbeWorker(config);
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
+             Admin admin = cluster.admin()) {
+            final Thread thread = new Thread(worker, "worker");
+            thread.start();
+            producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(neverReads.hostPort()),
+                    Records.PROBE_REQUEST.encode(request("req-never-reads", neverReads, 600_000)))).get();
+            producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(trickle.hostPort()),
+                    Records.PROBE_REQUEST.encode(request("req-trickle", trickle, 600_000)))).get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> neverReads.accepted() >= 1 && trickle.accepted() >= 1);
+            // when: a new milter is to be probed while the worker is busy with the slow two
+            final long requestedAt = producer.send(new ProducerRecord<>(topics.probeRequests(), bytes(milter.hostPort()),
+                    Records.PROBE_REQUEST.encode(request("req-fast", milter, 600_000)))).get().timestamp();
+            // then: its result is the first one published, ahead of both slow targets' ...
+            final ConsumerRecord<byte[], byte[]> firstRecord = TestTopics.readAtLeast(cluster, topics.probeResults(), 1).get(0);
+            final ProbeResult first = Records.PROBE_RESULT.decode(topics.probeResults(), firstRecord.value());
+            // a figure for the report, not an assertion
+            LOG.info("first result ({}) published {} ms after the fast request", first.getRequestId(), firstRecord.timestamp() - requestedAt);
+            assertThat(first.getRequestId()).as("the first result published").isEqualTo("req-fast");
+            assertThat(first.getOutcome()).isEqualTo(Outcome.MILTER);
+            // ... and its offset (2) is not committed past the slow requests (0 and 1) still in flight
+            final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> early =
+                    admin.listConsumerGroupOffsets(config.groupId()).partitionsToOffsetAndMetadata().get();
+            assertThat(early.values()).as("committed offsets while the slow probes run")
+                    .allSatisfy(o -> assertThat(o == null ? 0 : o.offset()).isZero());
+            // and: once the slow ones end, all three results are there and the offsets are committed to the end
+            final List<String> ids = TestTopics.readAtLeast(cluster, topics.probeResults(), 3).stream()
+                    .map(r -> Records.PROBE_RESULT.decode(r.topic(), r.value()).getRequestId()).toList();
+            assertThat(ids).hasSize(3).startsWith("req-fast").contains("req-never-reads", "req-trickle");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(admin.listConsumerGroupOffsets(config.groupId())
+                    .partitionsToOffsetAndMetadata().get().values()).singleElement().satisfies(o -> assertThat(o.offset()).isEqualTo(3)));
             worker.close();
             thread.join(10_000);
             assertThat(thread.isAlive()).isFalse();

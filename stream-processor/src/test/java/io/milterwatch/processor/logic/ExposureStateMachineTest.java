@@ -4,6 +4,7 @@ import static io.milterwatch.schema.Outcome.CLOSED;
 import static io.milterwatch.schema.Outcome.ERROR;
 import static io.milterwatch.schema.Outcome.FILTERED;
 import static io.milterwatch.schema.Outcome.MILTER;
+import static io.milterwatch.schema.Outcome.OTHER_SERVICE;
 import static io.milterwatch.schema.Zone.EXTERNAL;
 import static io.milterwatch.schema.Zone.INTERNAL;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -117,5 +118,46 @@ class ExposureStateMachineTest {
         final Decision err = feed("out", EXTERNAL, ERROR, 3000);
         assertThat(err.state().getState()).isEqualTo(Exposure.EXPOSED);
         assertThat(err.alert()).isNull();
+    }
+
+    @Test
+    void shouldDropAStaleProductWhenThePortBecomesAMilterWithoutAGuess() {
+        // given: the port echoed at first (another service, guessed 'echo')
+        final Decision echo = apply(io.milterwatch.schema.ProbeResult.newBuilder(Results.of("out", EXTERNAL, OTHER_SERVICE, 1000))
+                .setProduct("echo").build());
+        assertThat(echo.state().getProduct()).isEqualTo("echo");
+        // when: a real milter answers there, with no product guess
+        final Decision milter = apply(io.milterwatch.schema.ProbeResult.newBuilder(Results.of("out", EXTERNAL, MILTER, 2000))
+                .setProduct(null).build());
+        // then: neither the state nor the alert keeps the echo guess
+        assertThat(milter.state().getState()).isEqualTo(Exposure.EXPOSED);
+        assertThat(milter.state().getProduct()).isNull();
+        assertThat(milter.alert().getProduct()).isNull();
+        assertThat(milter.alert().getSummary()).startsWith("milter (protocol v6) on 192.0.2.10:8891").doesNotContain("echo");
+        assertThat(milter.alert().getRemediation()).doesNotContain("echo");
+    }
+
+    @Test
+    void shouldReplaceAStaleProductWithTheMilterGuessWhenThePortBecomesAMilter() {
+        apply(io.milterwatch.schema.ProbeResult.newBuilder(Results.of("out", EXTERNAL, OTHER_SERVICE, 1000)).setProduct("echo").build());
+        final Decision milter = feed("out", EXTERNAL, MILTER, 2000);
+        assertThat(milter.state().getProduct()).isEqualTo("OpenDKIM");
+        assertThat(milter.alert().getSummary()).contains("milter (protocol v6, OpenDKIM)");
+    }
+
+    @Test
+    void shouldKeepTheMilterGuessWhenTheOutsideIsFilteredOrAProbeErrs() {
+        // given: the inside sees OpenDKIM
+        feed("in", INTERNAL, MILTER, 1000);
+        // when: the outside is filtered (no guess) and then a probe errs
+        assertThat(feed("out", EXTERNAL, FILTERED, 2000).state().getProduct()).isEqualTo("OpenDKIM");
+        // then
+        assertThat(feed("in", INTERNAL, ERROR, 3000).state().getProduct()).isEqualTo("OpenDKIM");
+    }
+
+    private Decision apply(final io.milterwatch.schema.ProbeResult result) {
+        final Decision d = ExposureStateMachine.apply(state, result);
+        state = d.state();
+        return d;
     }
 }
