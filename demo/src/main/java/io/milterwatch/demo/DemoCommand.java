@@ -35,6 +35,7 @@ import io.milterwatch.cli.AlertFormat;
 import io.milterwatch.cli.ConnectionOptions;
 import io.milterwatch.cli.EmbeddedKafka;
 import io.milterwatch.cli.ExitCodes;
+import io.milterwatch.cli.Main;
 import io.milterwatch.cli.Pipeline;
 import io.milterwatch.cli.ShipLogsCommand;
 import io.milterwatch.cli.TargetsCommand;
@@ -94,6 +95,11 @@ import picocli.CommandLine.Spec;
         footer = {"  ./milterwatch demo", "  ./milterwatch demo --no-firewall             # no nftables, even as root",
                 "  ./milterwatch demo --exit-when-done --http-port 0"})
 public final class DemoCommand implements Callable<Integer> {
+
+    /** The demo on its own ({@code java -cp ... io.milterwatch.demo.DemoCommand demo}); the full jar's command has it too. */
+    public static void main(final String[] args) {
+        System.exit(Main.commandLine(new DemoCommand()).execute(args));
+    }
 
     static final String TOPIC_PREFIX = "milterwatch-demo";
     static final String MAIL_HOST = "127.0.0.10";

@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
 import io.milterwatch.testing.Prerequisites;
 import io.milterwatch.cli.ExitCodes;
 import io.milterwatch.cli.TopicReader;
-import io.milterwatch.cli.Main;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.Exposure;
@@ -151,7 +150,7 @@ class DemoIT {
     private List<String> start(final String... args) throws IOException {
         final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.milterwatch.schema", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+                DemoCommand.class.getName()));
         command.addAll(List.of(args));
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         final List<String> lines = new CopyOnWriteArrayList<>();
