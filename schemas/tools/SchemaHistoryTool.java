@@ -103,6 +103,11 @@ public final class SchemaHistoryTool {
                     continue;
                 }
                 final List<Version> versions = known.computeIfAbsent(name, n -> new ArrayList<>());
+                if (!commit.equals("WORKTREE")) {
+                    // A version added from the working tree, now committed: name the commit that first wrote it.
+                    versions.replaceAll(v -> v.commit().equals("WORKTREE") && v.schema().equals(schema)
+                            ? new Version(v.record(), v.number(), v.schema(), commit.substring(0, 7), date, subject) : v);
+                }
                 if (versions.stream().noneMatch(v -> v.schema().equals(schema))) {
                     final String shortCommit = commit.equals("WORKTREE") ? "WORKTREE" : commit.substring(0, 7);
                     final Version v = new Version(name, versions.size() + 1, schema, shortCommit, date, subject);

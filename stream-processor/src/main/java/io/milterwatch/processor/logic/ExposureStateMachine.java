@@ -77,7 +77,7 @@ public final class ExposureStateMachine {
 
         final ExposureState.Builder b = carry(previous, now)
                 .setKey(Endpoints.key(result.getIp(), result.getPort())).setIp(result.getIp()).setPort(result.getPort())
-                .setTargetId(result.getTargetId()).setAllowedZones(allowed).setVantages(vantages)
+                .setTargetId(result.getTargetId()).setAllowedZones(allowed).setVantages(vantages).setLabels(result.getLabels())
                 .setDistinctResults((previous == null ? 0 : previous.getDistinctResults()) + (redelivered ? 0 : 1))
                 .setMilterSeen((previous != null && previous.getMilterSeen()) || Evidence.of(result.getOutcome()) == Evidence.ANSWERS);
         if (result.getProduct() != null) {
@@ -363,6 +363,7 @@ public final class ExposureStateMachine {
                         ? RemediationHint.forPort(state.getIp(), state.getPort(), aximilter ? "AXIGEN AXIMilter" : state.getProduct()) : null)
                 .setProduct(state.getProduct())
                 .setCreatedAtMs(at)
+                .setLabels(state.getLabels())
                 .build();
     }
 

@@ -120,6 +120,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
                 .setPorts(target.getPorts())
                 .setReason(reason)
                 .setAllowedZones(target.getAllowedZones())
+                .setLabels(target.getLabels())
                 .setRequestedAtMs(now)
                 .setDeadlineMs(now + validFor)
                 .build();
