@@ -101,7 +101,10 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
     private ExposureState state(final String key) {
         final ExposureState state = states.get(key);
         if (state == null && deadLetters.claim(MilterwatchTopology.EXPOSURE_STORE, key, context.taskId().partition())) {
+            // Removed at once: evidence that makes no state (a firewall line, a redelivery) must not leave it to be sent again.
             undecodable.remove(key);
+            states.delete(key);
+            StoreDeadLetters.discardPending();
         }
         return state;
     }

@@ -47,8 +47,10 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
     /** The registered target; null when none, or when its stored value could not be decoded (then sent to the DLQ). */
     private Target registered(final String id) {
         final Target target = registry.get(id);
-        if (target == null) {
-            deadLetters.claim(MilterwatchTopology.REGISTRY_STORE, id, context.taskId().partition());
+        if (target == null && deadLetters.claim(MilterwatchTopology.REGISTRY_STORE, id, context.taskId().partition())) {
+            // Removed at once so that it is sent once; the targets topic still holds what the user wrote.
+            registry.delete(id);
+            StoreDeadLetters.discardPending();
         }
         return target;
     }
