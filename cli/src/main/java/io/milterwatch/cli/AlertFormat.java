@@ -2,6 +2,8 @@ package io.milterwatch.cli;
 
 import java.time.Instant;
 import java.util.Locale;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.ExposureState;
@@ -17,6 +19,12 @@ public final class AlertFormat {
         b.append(Instant.ofEpochMilli(a.getCreatedAtMs())).append("  ")
                 .append(String.format(Locale.ROOT, "%-8s %-12s %s", a.getSeverity(), a.getToState(), a.getKey()))
                 .append("  (was ").append(a.getFromState()).append(")  ").append(a.getSummary());
+        if (!a.getLabels().isEmpty()) {
+            // Sorted, so that the same labels always read the same.
+            final StringJoiner labels = new StringJoiner(", ", "  [", "]");
+            new TreeMap<>(a.getLabels()).forEach((k, v) -> labels.add(k + "=" + v));
+            b.append(labels);
+        }
         if (withHint && a.getRemediation() != null) {
             for (final String line : a.getRemediation().split("\n")) {
                 b.append(System.lineSeparator()).append("    ").append(line);

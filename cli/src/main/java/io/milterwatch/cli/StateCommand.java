@@ -1,12 +1,18 @@
 package io.milterwatch.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 import io.milterwatch.config.Settings;
+import io.milterwatch.kafka.Dlq;
+import io.milterwatch.kafka.Topics;
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.schema.ExposureState;
+import io.milterwatch.serde.RecordDecodeException;
 import io.milterwatch.serde.RecordJson;
 import io.milterwatch.serde.Records;
 import picocli.CommandLine.Command;
@@ -15,7 +21,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Prints the current exposure state of every ip:port, or of those TARGET selects, from the compacted state topic. */
+/**
+ * Prints the current exposure state of every ip:port, or of those TARGET selects, from the compacted
+ * state topic; then what could not be decoded: values on the state topic, and stored values the
+ * processor sent to the DLQ (stage {@value StoreDeadLetters#STAGE}).
+ */
 @Command(name = "state", mixinStandardHelpOptions = true,
         description = {"Show the current exposure state of every watched ip:port, or of those TARGET selects:",
                 "  IP:PORT or [IPV6]:PORT   that endpoint",
@@ -41,18 +51,51 @@ final class StateCommand implements Callable<Integer> {
     public Integer call() {
         final StateFilter filter = target == null ? null : StateFilter.parse(target);
         final Settings s = connection.settings();
-        final Map<String, ExposureState> latest;
+        final Topics topics = connection.topics(s);
+        final Map<String, ExposureState> latest = new TreeMap<>();
+        // What cannot be read is shown, not fatal: the latest undecodable value per key of the state
+        // topic, and the stored values the processor sent to the DLQ as undecodable.
+        final Map<String, String> undecodable = new TreeMap<>();
+        final List<String> storeDeadLetters = new ArrayList<>();
         try (TopicReader reader = new TopicReader(s.string("bootstrap.servers"), s.kafkaOverrides())) {
-            latest = reader.latest(connection.topics(s).exposureState(), Records.EXPOSURE_STATE);
+            reader.read(List.of(topics.exposureState(), topics.dlq()), false, () -> true, r -> {
+                if (r.topic().equals(topics.dlq())) {
+                    if (StoreDeadLetters.STAGE.equals(Dlq.header(r.headers(), Dlq.STAGE))) {
+                        storeDeadLetters.add(r.key() + " from " + Dlq.header(r.headers(), Dlq.SOURCE_TOPIC) + ": "
+                                + Dlq.header(r.headers(), Dlq.REASON));
+                    }
+                    return;
+                }
+                latest.remove(r.key());
+                undecodable.remove(r.key());
+                if (r.value() != null) {
+                    try {
+                        latest.put(r.key(), Records.EXPOSURE_STATE.decode(r.topic(), r.value()));
+                    } catch (final RecordDecodeException e) {
+                        undecodable.put(r.key(), e.reason());
+                    }
+                }
+            });
         }
         final List<ExposureState> shown = latest.values().stream().filter(st -> filter == null || filter.matches(st)).toList();
         final PrintWriter out = spec.commandLine().getOut();
         for (final ExposureState st : shown) {
             out.println(json ? RecordJson.toJson(st) : AlertFormat.state(st));
         }
+        final PrintWriter report = json ? spec.commandLine().getErr() : out;
         if (!json) {
             out.println(shown.size() + " endpoint(s)");
         }
+        if (!undecodable.isEmpty()) {
+            report.println(undecodable.size() + " endpoint(s) on " + topics.exposureState() + " could not be decoded by this version:");
+            undecodable.forEach((key, reason) -> report.println("  " + key + ": " + reason));
+        }
+        if (!storeDeadLetters.isEmpty()) {
+            report.println(storeDeadLetters.size() + " stored value(s) could not be decoded by the processor and went to the DLQ ("
+                    + topics.dlq() + "):");
+            storeDeadLetters.forEach(line -> report.println("  " + line));
+        }
+        report.flush();
         out.flush();
         if (filter != null && shown.isEmpty()) {
             spec.commandLine().getErr().println("state: no watched ip:port matches '" + filter.text() + "' (not added, or not probed yet;"

@@ -15,6 +15,9 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Resolved configuration, read once at start-up. Precedence, lowest first: code defaults, the
  * properties file given with {@code --config}, the environment ({@code MILTERWATCH_*} for our
@@ -23,7 +26,9 @@ import java.util.TreeMap;
  * <p>In a properties file, our settings use their names ({@code worker.zone=INTERNAL}) and Kafka
  * client properties carry the {@code kafka.} prefix ({@code kafka.security.protocol=SSL}). In the
  * environment, {@code KAFKA_SECURITY_PROTOCOL=SSL} sets {@code security.protocol}. A misspelt
- * {@code MILTERWATCH_*} variable or file key fails fast, naming the key. Values are immutable after load.
+ * file key fails fast, naming the key; so does a {@code MILTERWATCH_*} variable within
+ * {@link #MISSPELLING_DISTANCE} edits of a known one (suggesting it), while one farther from every
+ * known name (a newer version's, say) is ignored with a warning. Values are immutable after load.
  */
 public final class Settings {
 
@@ -34,15 +39,26 @@ public final class Settings {
      * which put them on the java command line; the application itself leaves this variable alone.
      */
     public static final String JAVA_OPTS_ENV = "MILTERWATCH_JAVA_OPTS";
+    /**
+     * An unknown {@code MILTERWATCH_*} variable this near a known name is taken for a typo and refused;
+     * farther off it is taken for another version's setting and ignored with a warning. (Ours: a new
+     * setting's variable must be more than this far from every existing one.)
+     */
+    public static final int MISSPELLING_DISTANCE = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
     private final Map<String, String> values;
     private final Map<String, Object> kafka;
     private final Map<String, String> origins;
+    private final List<String> warnings;
 
-    private Settings(final Map<String, String> values, final Map<String, Object> kafka, final Map<String, String> origins) {
+    private Settings(final Map<String, String> values, final Map<String, Object> kafka, final Map<String, String> origins,
+            final List<String> warnings) {
         this.values = Collections.unmodifiableMap(values);
         this.kafka = Collections.unmodifiableMap(kafka);
         this.origins = Collections.unmodifiableMap(origins);
+        this.warnings = List.copyOf(warnings);
     }
 
     /**
@@ -84,6 +100,7 @@ public final class Settings {
         }
         final Map<String, Setting> byEnv = new LinkedHashMap<>();
         spec.forEach(s -> byEnv.put(s.env(), s));
+        final List<String> warnings = new ArrayList<>();
         for (final Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             final String var = e.getKey();
             if (var.equals(JAVA_OPTS_ENV)) {
@@ -92,7 +109,18 @@ public final class Settings {
             if (var.startsWith(Setting.ENV_PREFIX)) {
                 final Setting s = byEnv.get(var);
                 if (s == null) {
-                    throw new ConfigException(var, "unknown environment variable (known: " + String.join(", ", byEnv.keySet()) + ")");
+                    final String nearest = nearest(var, byEnv.keySet());
+                    if (nearest != null) {
+                        throw new ConfigException(var, "unknown environment variable; did you mean " + nearest + "? (known: "
+                                + String.join(", ", byEnv.keySet()) + ")");
+                    }
+                    // Far from every name we read: most likely a setting of another version (a newer
+                    // one, during a rolling upgrade); refusing it would turn a deployment into an outage.
+                    final String warning = var + ": unknown environment variable, ignored (not a setting of this version, and no "
+                            + "known name is within " + MISSPELLING_DISTANCE + " edits of it)";
+                    LOG.warn(warning);
+                    warnings.add(warning);
+                    continue;
                 }
                 values.put(s.name(), e.getValue().trim());
                 origins.put(s.name(), "environment " + var);
@@ -113,7 +141,52 @@ public final class Settings {
             values.put(e.getKey(), e.getValue().trim());
             origins.put(e.getKey(), "command line");
         }
-        return new Settings(values, kafka, origins);
+        return new Settings(values, kafka, origins, warnings);
+    }
+
+    /**
+     * The known name within {@link #MISSPELLING_DISTANCE} edits (insert, delete, substitute, or swap
+     * two neighbours) of {@code var}, the nearest first; null when none is that near.
+     */
+    static String nearest(final String var, final Collection<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        final List<String> candidates = new ArrayList<>(known);
+        candidates.add(JAVA_OPTS_ENV);
+        for (final String name : candidates) {
+            final int d = editDistance(var, name);
+            if (d <= MISSPELLING_DISTANCE && d < bestDistance) {
+                best = name;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+    static int editDistance(final String a, final String b) {
+        final int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                final int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+
+    /** What loading ignored with a warning (unknown variables of another version), in order; empty when nothing. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** {@code KAFKA_SASL_JAAS_CONFIG} names {@code sasl.jaas.config}. */

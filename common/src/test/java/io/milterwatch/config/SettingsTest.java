@@ -46,7 +46,33 @@ class SettingsTest {
     @Test
     void shouldFailFastWhenAnEnvironmentVariableIsMisspelt() {
         assertThatThrownBy(() -> Settings.load(SPEC, null, Map.of("MILTERWATCH_WORKER_ZOEN", "INTERNAL"), Map.of(), Set.of()))
-                .isInstanceOf(ConfigException.class).hasMessageStartingWith("MILTERWATCH_WORKER_ZOEN:");
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("MILTERWATCH_WORKER_ZOEN:")
+                .hasMessageContaining("did you mean MILTERWATCH_WORKER_ZONE?");
+        assertThatThrownBy(() -> Settings.load(SPEC, null, Map.of("MILTERWATCH_BOOTSTRAP_SERVER", "x:9092"), Map.of(), Set.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("did you mean MILTERWATCH_BOOTSTRAP_SERVERS?");
+        assertThatThrownBy(() -> Settings.load(SPEC, null, Map.of("MILTERWATCH_JAVA_OPT", "-Xmx1g"), Map.of(), Set.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("did you mean MILTERWATCH_JAVA_OPTS?");
+    }
+
+    @Test
+    void shouldWarnAndStartWhenAnEnvironmentVariableIsANewerVersionsSetting() {
+        // given: a deployment that sets a variable a newer version reads, beside a real setting
+        final Settings s = Settings.load(SPEC, null,
+                Map.of("MILTERWATCH_PROCESSOR_ALERT_WEBHOOK_URL", "https://hooks.example/x", "MILTERWATCH_WORKER_ZONE", "INTERNAL"),
+                Map.of(), Set.of());
+        // then: it starts, says what it ignored, and the known setting is applied
+        assertThat(s.string("worker.zone")).isEqualTo("INTERNAL");
+        assertThat(s.warnings()).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("MILTERWATCH_PROCESSOR_ALERT_WEBHOOK_URL: unknown environment variable, ignored");
+    }
+
+    @Test
+    void shouldCountSwapsAsOneEditWhenMeasuringMisspellings() {
+        assertThat(Settings.editDistance("ZONE", "ZOEN")).isEqualTo(1);
+        assertThat(Settings.editDistance("ZONE", "ZONES")).isEqualTo(1);
+        assertThat(Settings.editDistance("ZONE", "TONE")).isEqualTo(1);
+        assertThat(Settings.editDistance("ZONE", "PORTS")).isEqualTo(4);
+        assertThat(Settings.nearest("MILTERWATCH_WORKER_TIMEOUT_MS", List.of("MILTERWATCH_WORKER_ZONE"))).isNull();
     }
 
     @Test

@@ -18,7 +18,7 @@ import io.milterwatch.schema.Target;
 import io.milterwatch.schema.VantageObservation;
 import io.milterwatch.schema.Zone;
 
-/** The serdes of every record that travels on a topic, declared once. Serdes are stateless and shared. */
+/** The serdes of every record that travels on a topic or lives in a store, declared once. Serdes are shared. */
 public final class Records {
 
     /** Every generated class; Avro is told to trust exactly these when it decodes. */
@@ -26,12 +26,18 @@ public final class Records {
             FirewallEvent.class, FirewallWindow.class, MilterHandshake.class, Outcome.class, ProbeReason.class, ProbeRequest.class,
             ProbeResult.class, Severity.class, Target.class, VantageObservation.class, Zone.class);
 
-    public static final AvroSerde<Target> TARGET = AvroSerde.of(Target.class);
-    public static final AvroSerde<ProbeRequest> PROBE_REQUEST = AvroSerde.of(ProbeRequest.class);
-    public static final AvroSerde<ProbeResult> PROBE_RESULT = AvroSerde.of(ProbeResult.class);
-    public static final AvroSerde<FirewallEvent> FIREWALL_EVENT = AvroSerde.of(FirewallEvent.class);
-    public static final AvroSerde<ExposureState> EXPOSURE_STATE = AvroSerde.of(ExposureState.class);
-    public static final AvroSerde<Alert> ALERT = AvroSerde.of(Alert.class);
+    public static final AvroSerde<Target> TARGET = AvroSerde.of(Target.class).withHistory();
+    public static final AvroSerde<ProbeRequest> PROBE_REQUEST = AvroSerde.of(ProbeRequest.class).withHistory();
+    public static final AvroSerde<ProbeResult> PROBE_RESULT = AvroSerde.of(ProbeResult.class).withHistory();
+    public static final AvroSerde<FirewallEvent> FIREWALL_EVENT = AvroSerde.of(FirewallEvent.class).withHistory();
+    public static final AvroSerde<ExposureState> EXPOSURE_STATE = AvroSerde.of(ExposureState.class).withHistory();
+    public static final AvroSerde<Alert> ALERT = AvroSerde.of(Alert.class).withHistory();
+
+    /**
+     * Every serde above. Each knows every schema its record was ever written with (the schema
+     * history), so records on topics and in state-store changelogs written by any earlier version decode.
+     */
+    public static final List<AvroSerde<?>> ALL = List.of(TARGET, PROBE_REQUEST, PROBE_RESULT, FIREWALL_EVENT, EXPOSURE_STATE, ALERT);
 
     private Records() {
     }

@@ -16,6 +16,7 @@ import io.milterwatch.processor.config.ProcessorSettings;
 import io.milterwatch.processor.error.BoundedThreadReplacement;
 import io.milterwatch.processor.error.DeadLetterDeserializationHandler;
 import io.milterwatch.processor.error.DeadLetterProcessingHandler;
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.metrics.PrometheusMetrics;
 import io.milterwatch.processor.metrics.ProcessorEndpoints;
 import io.milterwatch.processor.metrics.ProcessorMetrics;
@@ -24,6 +25,10 @@ import io.milterwatch.processor.query.AlertFeed;
 import io.milterwatch.processor.query.QueryServer;
 import io.milterwatch.processor.topology.MilterwatchTopology;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -57,6 +62,8 @@ public final class StreamsApp implements AutoCloseable {
     private final ProcessorMetrics metrics;
     private final StreamsHealth health;
     private final ProcessorMetrics.Binding streamsMeters;
+    private final StoreDeadLetters storeDeadLetters;
+    private KafkaProducer<byte[], byte[]> deadLetterProducer;
     private AlertFeed alertFeed;
     private QueryServer query;
 
@@ -64,10 +71,11 @@ public final class StreamsApp implements AutoCloseable {
         this.config = config;
         this.prometheus = PrometheusMetrics.create("application", config.applicationId());
         this.metrics = new ProcessorMetrics(prometheus.registry());
-        final Topology topology = MilterwatchTopology.build(config.topics(), config, metrics);
+        this.storeDeadLetters = new StoreDeadLetters(config.topics().dlq(), this::sendDeadLetter, prometheus.registry());
+        final Topology topology = MilterwatchTopology.build(config.topics(), config, metrics, storeDeadLetters);
         this.streams = new KafkaStreams(topology, properties(config));
         streams.setUncaughtExceptionHandler(new BoundedThreadReplacement(MAX_THREAD_REPLACEMENTS));
-        this.health = new StreamsHealth(streams);
+        this.health = new StreamsHealth(streams, storeDeadLetters::count);
         this.streamsMeters = metrics.bindStreams(streams);
     }
 
@@ -94,6 +102,26 @@ public final class StreamsApp implements AutoCloseable {
         return props;
     }
 
+    /**
+     * Writes a dead letter for a store value: with a producer of its own, created at the first one
+     * (most runs never need it), outside the stream's transactions.
+     */
+    private synchronized void sendDeadLetter(final ProducerRecord<byte[], byte[]> record) {
+        if (deadLetterProducer == null) {
+            final Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+            p.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-store-dead-letters");
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            deadLetterProducer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        }
+        deadLetterProducer.send(record, (metadata, e) -> {
+            if (e != null) {
+                LOG.error("cannot write the dead letter of an undecodable store value to {}: {}", record.topic(), e.getMessage());
+            }
+        });
+    }
+
     public void start() throws IOException {
         streams.start();
         if (config.httpPort() != 0) {
@@ -103,7 +131,7 @@ public final class StreamsApp implements AutoCloseable {
             feed.start();
             try {
                 query = new QueryServer(streams, alertFeed, config.httpHost(), config.httpPort(),
-                        HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken());
+                        HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken(), storeDeadLetters::count);
                 ProcessorEndpoints.register(query, prometheus.registry(), health);
             } catch (final java.net.BindException e) {
                 close();
@@ -125,6 +153,11 @@ public final class StreamsApp implements AutoCloseable {
 
     public ProcessorMetrics metrics() {
         return metrics;
+    }
+
+    /** Store values found undecodable and sent to the DLQ since start. */
+    public long undecodableStoreValues() {
+        return storeDeadLetters.count();
     }
 
     public StreamsHealth health() {
@@ -151,6 +184,11 @@ public final class StreamsApp implements AutoCloseable {
                 .withTimeout(Duration.ofSeconds(30)));
         if (query != null) {
             query.close();
+        }
+        synchronized (this) {
+            if (deadLetterProducer != null) {
+                deadLetterProducer.close(Duration.ofSeconds(10));
+            }
         }
         streamsMeters.close();
         prometheus.close();

@@ -305,6 +305,7 @@ public final class ProbeEngine implements AutoCloseable {
                 .setVantage(vantage)
                 .setZone(zone)
                 .setAllowedZones(request.getAllowedZones())
+                .setLabels(request.getLabels())
                 .setOutcome(o.outcome())
                 .setMilter(o.milter())
                 .setProduct(o.product())

@@ -180,6 +180,22 @@ class ProbeEngineTest {
     }
 
     @Test
+    void shouldCarryTheRequestsLabelsIntoEachResultWhenTheTargetHasLabels() throws IOException {
+        try (MilterEmulator e = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            // given: a request for a target added with --label owner=mail-team
+            final ProbeRequest labelled = ProbeRequest.newBuilder(request("127.0.0.1", List.of(e.port())))
+                    .setLabels(java.util.Map.of("owner", "mail-team")).build();
+            // when
+            final List<ProbeResult> results = engine().probe(labelled).join();
+            // then: the processor carries them into the state and its alerts
+            assertThat(results).singleElement().satisfies(r -> {
+                assertThat(r.getOutcome()).isEqualTo(Outcome.MILTER);
+                assertThat(r.getLabels()).containsExactly(java.util.Map.entry("owner", "mail-team"));
+            });
+        }
+    }
+
+    @Test
     void shouldReportClosedWhenNothingListens() throws IOException {
         final int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -79,6 +79,7 @@ public final class AlertWording {
                         ? RemediationHint.forPort(state.getIp(), state.getPort(), aximilter ? AXIMILTER : state.getProduct()) : null)
                 .setProduct(state.getProduct())
                 .setCreatedAtMs(at)
+                .setLabels(state.getLabels())
                 .build();
     }
 

@@ -71,7 +71,7 @@ public final class ExposureStateMachine {
 
         final ExposureState.Builder b = carry(previous, now)
                 .setKey(Endpoints.key(result.getIp(), result.getPort())).setIp(result.getIp()).setPort(result.getPort())
-                .setTargetId(result.getTargetId()).setAllowedZones(result.getAllowedZones()).setVantages(vantages)
+                .setTargetId(result.getTargetId()).setAllowedZones(result.getAllowedZones()).setVantages(vantages).setLabels(result.getLabels())
                 .setDistinctResults((previous == null ? 0 : previous.getDistinctResults()) + (redelivered ? 0 : 1))
                 .setMilterSeen((previous != null && previous.getMilterSeen()) || evidence == Evidence.ANSWERS);
         product(vantages).ifPresentOrElse(b::setProduct, () -> {

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Authenticator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.logic.RemediationHint;
 import io.milterwatch.processor.topology.MilterwatchTopology;
 import io.milterwatch.schema.Alert;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The two endpoints the dashboard needs beyond the query API, behind the same token:
  * <ul>
- *   <li>{@code GET /api/overview}: every ip:port as {@code /api/state} has it, plus the labels of
+ *   <li>{@code GET /api/overview}: every ip:port as {@code /api/state} has it (and, in
+ *       {@code undecodableStoreValues}, how many stored values the instances sent to the DLQ as
+ *       undecodable: the dashboard shows it as degraded), plus the labels of
  *       its target (from the target registry), the remediation hint of its current state and its
  *       latest alert, gathered from every instance. Labels live with the target id, states with
  *       the ip:port, so the two may be on different instances: each instance answers
@@ -61,12 +65,15 @@ final class DashboardApi {
     private final AlertFeed alerts;
     private final HostInfo self;
     private final Peers peers;
+    private final LongSupplier undecodableStoreValues;
 
-    DashboardApi(final KafkaStreams streams, final AlertFeed alerts, final HostInfo self, final Peers peers) {
+    DashboardApi(final KafkaStreams streams, final AlertFeed alerts, final HostInfo self, final Peers peers,
+            final LongSupplier undecodableStoreValues) {
         this.streams = streams;
         this.alerts = alerts;
         this.self = self;
         this.peers = peers;
+        this.undecodableStoreValues = undecodableStoreValues;
     }
 
     /** Adds {@code /api/overview} and {@code /api/history/} to {@code server}, each behind {@code auth}. */
@@ -99,6 +106,7 @@ final class DashboardApi {
         final Map<String, JsonNode> states = new TreeMap<>();
         final Map<String, JsonNode> labels = new TreeMap<>();
         final ArrayNode unavailable = NODES.arrayNode();
+        long undecodable = local.path("undecodableStoreValues").asLong();
         collect(local, states, labels);
         for (final StreamsMetadata other : streams.metadataForAllStreamsClients()) {
             if (other.hostInfo().equals(self)) {
@@ -110,6 +118,7 @@ final class DashboardApi {
                     throw new IOException("answered " + remote.path("error").asText("without states"));
                 }
                 collect(remote, states, labels);
+                undecodable += remote.path("undecodableStoreValues").asLong();
             } catch (final IOException e) {
                 LOG.warn("overview: instance {} did not answer: {}", other.hostInfo(), e.getMessage());
                 unavailable.add(other.hostInfo().host() + ":" + other.hostInfo().port() + ": " + e.getMessage());
@@ -127,6 +136,7 @@ final class DashboardApi {
         final ObjectNode body = NODES.objectNode();
         body.set("targets", targets);
         body.set("unavailable", unavailable);
+        body.put("undecodableStoreValues", undecodable);
         body.put("generatedAtMs", System.currentTimeMillis());
         send(ex, 200, body);
     }
@@ -138,6 +148,11 @@ final class DashboardApi {
                 StoreQueryParameters.fromNameAndType(MilterwatchTopology.EXPOSURE_STORE, QueryableStoreTypes.keyValueStore()));
         try (KeyValueIterator<String, ExposureState> it = exposure.all()) {
             it.forEachRemaining(kv -> {
+                if (kv.value == null) {
+                    // Undecodable: the processor sends it to the DLQ and counts it; not shown as a state.
+                    StoreDeadLetters.discardPending();
+                    return;
+                }
                 final ObjectNode node = RecordJson.toNode(kv.value);
                 node.put("remediation", RemediationHint.forState(kv.value));
                 states.add(node);
@@ -148,6 +163,10 @@ final class DashboardApi {
                 StoreQueryParameters.fromNameAndType(MilterwatchTopology.REGISTRY_STORE, QueryableStoreTypes.keyValueStore()));
         try (KeyValueIterator<String, Target> it = registry.all()) {
             it.forEachRemaining(kv -> {
+                if (kv.value == null) {
+                    StoreDeadLetters.discardPending();
+                    return;
+                }
                 final ObjectNode map = NODES.objectNode();
                 kv.value.getLabels().forEach(map::put);
                 labels.set(kv.key, map);
@@ -156,6 +175,7 @@ final class DashboardApi {
         final ObjectNode local = NODES.objectNode();
         local.set("states", states);
         local.set("labels", labels);
+        local.put("undecodableStoreValues", undecodableStoreValues.getAsLong());
         return local;
     }
 

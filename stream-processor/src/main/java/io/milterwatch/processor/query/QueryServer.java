@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.topology.MilterwatchTopology;
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.ExposureState;
@@ -100,6 +101,12 @@ public final class QueryServer implements AutoCloseable {
 
     public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
             final String token) throws IOException {
+        this(streams, alerts, host, port, advertised, token, () -> 0);
+    }
+
+    /** @param undecodableStoreValues this instance's stored values sent to the DLQ as undecodable, for the dashboard */
+    public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
+            final String token, final java.util.function.LongSupplier undecodableStoreValues) throws IOException {
         this.streams = streams;
         this.alerts = alerts;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -115,7 +122,7 @@ public final class QueryServer implements AutoCloseable {
         server.createContext("/api/state", this::state).setAuthenticator(auth);
         server.createContext("/api/alerts", this::alerts).setAuthenticator(auth);
         server.createContext("/api/transitions", this::transitions).setAuthenticator(new QueryParameterToken(auth, this.token));
-        new DashboardApi(streams, alerts, self, this::fetch).register(server, auth);
+        new DashboardApi(streams, alerts, self, this::fetch, undecodableStoreValues).register(server, auth);
         server.createContext("/", new DashboardAssets());
     }
 
@@ -156,6 +163,7 @@ public final class QueryServer implements AutoCloseable {
             }
             final ExposureState state = store().get(key);
             if (state == null) {
+                StoreDeadLetters.discardPending();
                 send(ex, 404, error("no state for '" + key + "' (not watched, or not probed yet)"));
             } else {
                 send(ex, 200, RecordJson.toNode(state));
@@ -168,7 +176,14 @@ public final class QueryServer implements AutoCloseable {
     private JsonNode all(final boolean localOnly) throws IOException {
         final Map<String, JsonNode> byKey = new TreeMap<>();
         try (KeyValueIterator<String, ExposureState> it = store().all()) {
-            it.forEachRemaining(kv -> byKey.put(kv.key, RecordJson.toNode(kv.value)));
+            it.forEachRemaining(kv -> {
+                if (kv.value == null) {
+                    // Undecodable: the processor sends it to the DLQ and counts it (see StoreDeadLetters).
+                    StoreDeadLetters.discardPending();
+                } else {
+                    byKey.put(kv.key, RecordJson.toNode(kv.value));
+                }
+            });
         }
         if (!localOnly) {
             for (final StreamsMetadata other : streams.streamsMetadataForStore(MilterwatchTopology.EXPOSURE_STORE)) {

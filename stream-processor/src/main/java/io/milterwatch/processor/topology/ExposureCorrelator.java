@@ -2,8 +2,11 @@ package io.milterwatch.processor.topology;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.logic.CorrelationPolicy;
 import io.milterwatch.processor.logic.Decision;
 import io.milterwatch.processor.logic.ExposureStateMachine;
@@ -12,6 +15,7 @@ import io.milterwatch.processor.metrics.ProcessorMetrics;
 import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ExposureState;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -26,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * (once per request, vantage and ip:port; redeliveries are only counted) and firewall event to it;
  * a wall-clock punctuator marks states STALE when their vantages stop reporting. Under
  * exactly_once_v2 the store update and the emitted alert commit together, so a crash and restart
- * neither repeats nor loses a transition.
+ * neither repeats nor loses a transition. A stored state this version cannot decode goes to the DLQ
+ * (see {@link StoreDeadLetters}) and is removed; its ip:port starts again from the next evidence.
  */
 final class ExposureCorrelator implements Processor<String, CorrelationInput, String, Decision> {
 
@@ -41,12 +46,18 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
     private KeyValueStore<String, ExposureState> states;
     private long unwatchedFirewallEvents;
 
+    private final StoreDeadLetters deadLetters;
+    /** Keys whose stored value could not be decoded when the task started; sent to the DLQ and removed by {@link #quarantine}. */
+    private final Set<String> undecodable = new LinkedHashSet<>();
+    private Cancellable quarantining;
+
     ExposureCorrelator(final NetworkClassifier classifier, final CorrelationPolicy policy, final Duration staleCheck,
-            final ProcessorMetrics metrics) {
+            final ProcessorMetrics metrics, final StoreDeadLetters deadLetters) {
         this.classifier = classifier;
         this.policy = policy;
         this.staleCheck = staleCheck;
         this.metrics = metrics;
+        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -59,9 +70,43 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
         endpoints = metrics.endpoints(context.taskId().toString());
         try (KeyValueIterator<String, ExposureState> all = states.all()) {
             while (all.hasNext()) {
-                endpoints.moved(null, all.next().value.getState());
+                final KeyValue<String, ExposureState> next = all.next();
+                if (next.value == null) {
+                    // Not decodable: dealt with at the first punctuation, where the store may be written.
+                    StoreDeadLetters.discardPending();
+                    undecodable.add(next.key);
+                } else {
+                    endpoints.moved(null, next.value.getState());
+                }
             }
         }
+        if (!undecodable.isEmpty()) {
+            quarantining = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, this::quarantine);
+        }
+    }
+
+    /** Sends the values found undecodable at start to the DLQ and removes them from the store (and its changelog). */
+    private void quarantine(final long now) {
+        for (final String key : undecodable) {
+            if (states.get(key) == null && deadLetters.claim(MilterwatchTopology.EXPOSURE_STORE, key, context.taskId().partition())) {
+                states.delete(key);
+                StoreDeadLetters.discardPending();
+            }
+        }
+        undecodable.clear();
+        quarantining.cancel();
+    }
+
+    /** The state of {@code key}; null when there is none, or when it could not be decoded (then sent to the DLQ). */
+    private ExposureState state(final String key) {
+        final ExposureState state = states.get(key);
+        if (state == null && deadLetters.claim(MilterwatchTopology.EXPOSURE_STORE, key, context.taskId().partition())) {
+            // Removed at once: evidence that makes no state (a firewall line, a redelivery) must not leave it to be sent again.
+            undecodable.remove(key);
+            states.delete(key);
+            StoreDeadLetters.discardPending();
+        }
+        return state;
     }
 
     @Override
@@ -73,7 +118,7 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
 
     @Override
     public void process(final Record<String, CorrelationInput> record) {
-        final ExposureState previous = states.get(record.key());
+        final ExposureState previous = state(record.key());
         final Decision decision;
         if (record.value() instanceof CorrelationInput.Probe probe) {
             decision = ExposureStateMachine.apply(previous, probe.result());
@@ -109,15 +154,27 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
     private void markStale(final long now) {
         final List<KeyValue<String, Decision>> stale = new ArrayList<>();
         final List<Exposure> before = new ArrayList<>();
+        final List<String> dead = new ArrayList<>();
         try (KeyValueIterator<String, ExposureState> all = states.all()) {
             while (all.hasNext()) {
                 final KeyValue<String, ExposureState> next = all.next();
+                if (next.value == null) {
+                    if (deadLetters.claim(MilterwatchTopology.EXPOSURE_STORE, next.key, context.taskId().partition())) {
+                        dead.add(next.key);
+                    }
+                    continue;
+                }
                 final Decision d = ExposureStateMachine.checkStale(next.value, now, policy);
                 if (d != null) {
                     stale.add(KeyValue.pair(next.key, d));
                     before.add(next.value.getState());
                 }
             }
+        }
+        for (final String key : dead) {
+            undecodable.remove(key);
+            states.delete(key);
+            StoreDeadLetters.discardPending();
         }
         for (int i = 0; i < stale.size(); i++) {
             final KeyValue<String, Decision> s = stale.get(i);

@@ -2,6 +2,7 @@ package io.milterwatch.processor.topology;
 
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.logic.Decision;
 import io.milterwatch.processor.logic.TargetValidator;
 import io.milterwatch.processor.metrics.ProcessorMetrics;
@@ -51,7 +52,8 @@ import org.apache.kafka.streams.state.Stores;
  * never "regresses" it. Workers are at-least-once: a result redelivered for a request, vantage and
  * ip:port already seen is counted in the state ({@code duplicateResults}) and never applied again
  * (see {@link ProbeResultDeduplicator}). Undecodable input goes to the DLQ through the
- * deserialization handler configured in {@code StreamsApp}.
+ * deserialization handler configured in {@code StreamsApp}; an undecodable value in the registry or
+ * exposure store (from its changelog) goes there through {@link StoreDeadLetters}.
  */
 public final class MilterwatchTopology {
 
@@ -68,13 +70,26 @@ public final class MilterwatchTopology {
         return build(topics, config, ProcessorMetrics.unread());
     }
 
-    /** The topology, counting firewall lines, alerts and endpoints per state into {@code metrics}. */
+    /**
+     * The topology, counting firewall lines, alerts and endpoints per state into {@code metrics};
+     * store values it cannot decode are kept in memory only (tests and benchmarks).
+     */
     public static Topology build(final Topics topics, final ProcessorConfig config, final ProcessorMetrics metrics) {
+        return build(topics, config, metrics, StoreDeadLetters.inMemory(topics.dlq(), new java.util.ArrayList<>(), metrics.registry()));
+    }
+
+    /**
+     * The topology, counting into {@code metrics}; a store value that cannot be decoded is handed to
+     * {@code storeDeadLetters} (the DLQ) by the processor that read it, and its key starts afresh.
+     */
+    public static Topology build(final Topics topics, final ProcessorConfig config, final ProcessorMetrics metrics,
+            final StoreDeadLetters storeDeadLetters) {
         final StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTRY_STORE), Serdes.String(), Records.TARGET));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTRY_STORE), Serdes.String(),
+                StoreDeadLetters.guard(Records.TARGET)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE), Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPOSURE_STORE), Serdes.String(),
-                Records.EXPOSURE_STATE));
+                StoreDeadLetters.guard(Records.EXPOSURE_STATE)));
         // Window size equal to the retention: each id is a point in time; only the retention matters.
         builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUPE_STORE, config.dedupeRetention(),
                 config.dedupeRetention(), false), Serdes.String(), Serdes.Long()));
@@ -89,7 +104,7 @@ public final class MilterwatchTopology {
                         Serdes.String().serializer(), Records.TARGET.serializer()), Named.as("targets-dead-letter"))
                 .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("targets-dlq-sink"));
         byValidity.get("targets-valid")
-                .process(() -> new TargetRegistryProcessor(config.scheduleTick(), config.requestDeadline()), Named.as("target-registry"),
+                .process(() -> new TargetRegistryProcessor(config.scheduleTick(), config.requestDeadline(), storeDeadLetters), Named.as("target-registry"),
                         REGISTRY_STORE, SCHEDULE_STORE)
                 .to(topics.probeRequests(), Produced.with(Serdes.String(), Records.PROBE_REQUEST).withName("probe-requests-sink"));
 
@@ -105,7 +120,7 @@ public final class MilterwatchTopology {
                 .filter((key, event) -> key != null && event != null, Named.as("keyed-firewall-events"))
                 .mapValues(event -> (CorrelationInput) new CorrelationInput.Firewall(event), Named.as("firewall-evidence"));
         final KStream<String, Decision> decisions = probeEvidence.merge(firewallEvidence, Named.as("evidence"))
-                .process(() -> new ExposureCorrelator(config.classifier(), config.policy(), config.staleCheck(), metrics),
+                .process(() -> new ExposureCorrelator(config.classifier(), config.policy(), config.staleCheck(), metrics, storeDeadLetters),
                         Named.as("exposure-correlator"), EXPOSURE_STORE);
         decisions.mapValues(Decision::state, Named.as("exposure-state-values"))
                 .to(topics.exposureState(), Produced.with(Serdes.String(), Records.EXPOSURE_STATE).withName("exposure-state-sink"));

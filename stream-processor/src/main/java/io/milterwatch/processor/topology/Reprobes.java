@@ -23,6 +23,7 @@ final class Reprobes {
                 .setPorts(List.of(state.getPort()))
                 .setReason(ProbeReason.FIREWALL_EVIDENCE)
                 .setAllowedZones(state.getAllowedZones())
+                .setLabels(state.getLabels())
                 .setRequestedAtMs(now)
                 .setDeadlineMs(now + config.requestDeadline().toMillis())
                 .build();

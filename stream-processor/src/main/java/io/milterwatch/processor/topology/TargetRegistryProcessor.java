@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.schema.ProbeReason;
 import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.Target;
@@ -35,9 +36,23 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
     private KeyValueStore<String, Target> registry;
     private KeyValueStore<String, Long> schedule;
 
-    TargetRegistryProcessor(final Duration tick, final Duration deadline) {
+    private final StoreDeadLetters deadLetters;
+
+    TargetRegistryProcessor(final Duration tick, final Duration deadline, final StoreDeadLetters deadLetters) {
         this.tick = tick;
         this.deadline = deadline;
+        this.deadLetters = deadLetters;
+    }
+
+    /** The registered target; null when none, or when its stored value could not be decoded (then sent to the DLQ). */
+    private Target registered(final String id) {
+        final Target target = registry.get(id);
+        if (target == null && deadLetters.claim(MilterwatchTopology.REGISTRY_STORE, id, context.taskId().partition())) {
+            // Removed at once so that it is sent once; the targets topic still holds what the user wrote.
+            registry.delete(id);
+            StoreDeadLetters.discardPending();
+        }
+        return target;
     }
 
     @Override
@@ -55,11 +70,13 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         if (target == null) {
             if (registry.delete(id) != null) {
                 LOG.info("target {} removed", id);
+            } else {
+                deadLetters.claim(MilterwatchTopology.REGISTRY_STORE, id, context.taskId().partition());
             }
             schedule.delete(id);
             return;
         }
-        final Target known = registry.get(id);
+        final Target known = registered(id);
         if (target.equals(known)) {
             return;
         }
@@ -81,7 +98,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
             }
         }
         for (final KeyValue<String, Long> entry : due) {
-            final Target target = registry.get(entry.key);
+            final Target target = registered(entry.key);
             if (target == null) {
                 schedule.delete(entry.key);
                 continue;
@@ -105,6 +122,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
                 .setPorts(target.getPorts())
                 .setReason(reason)
                 .setAllowedZones(target.getAllowedZones())
+                .setLabels(target.getLabels())
                 .setRequestedAtMs(now)
                 .setDeadlineMs(now + validFor)
                 .build();

@@ -56,4 +56,15 @@ class StreamsHealthTest {
         assertThat(health.liveness().reason()).contains("stopped without being closed").contains("NOT_RUNNING");
         assertThat(health.liveness().details()).containsEntry("state", "NOT_RUNNING");
     }
+
+    @Test
+    void shouldSayDegradedWithTheCountWhenStoredValuesWentToTheDlq() {
+        try (KafkaStreams streams = streams("health-degraded")) {
+            final StreamsHealth health = new StreamsHealth(streams, () -> 2);
+            assertThat(health.liveness().up()).isTrue();
+            assertThat(health.liveness().reason()).startsWith("CREATED, DEGRADED: 2 stored value(s) could not be decoded");
+            assertThat(health.readiness().details()).containsEntry("degraded", true).containsEntry("undecodableStoreValues", 2L);
+            assertThat(new StreamsHealth(streams).liveness().details()).containsEntry("degraded", false);
+        }
+    }
 }

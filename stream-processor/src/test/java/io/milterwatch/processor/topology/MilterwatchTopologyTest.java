@@ -7,14 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.milterwatch.kafka.Dlq;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.processor.StreamsApp;
 import io.milterwatch.processor.config.ProcessorConfig;
+import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.logic.Results;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ExposureState;
@@ -27,11 +31,15 @@ import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Target;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.serde.Records;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,11 +66,15 @@ class MilterwatchTopologyTest {
     private TestOutputTopic<String, Alert> exposureAlerts;
     private TestOutputTopic<String, Alert> regressionAlerts;
     private TestOutputTopic<byte[], byte[]> dlq;
+    private final List<ProducerRecord<byte[], byte[]>> storeDeadLetters = new ArrayList<>();
+    private StoreDeadLetters storeDeadLetterSink;
 
     @BeforeEach
     void setUp() {
         final ProcessorConfig config = ProcessorConfig.defaults(topics, stateDir);
-        driver = new TopologyTestDriver(MilterwatchTopology.build(topics, config), StreamsApp.properties(config), T0);
+        storeDeadLetterSink = StoreDeadLetters.inMemory(topics.dlq(), storeDeadLetters, new SimpleMeterRegistry());
+        driver = new TopologyTestDriver(MilterwatchTopology.build(topics, config, ProcessorMetrics.unread(), storeDeadLetterSink),
+                StreamsApp.properties(config), T0);
         targets = driver.createInputTopic(topics.targets(), Serdes.String().serializer(), Records.TARGET.serializer());
         results = driver.createInputTopic(topics.probeResults(), Serdes.String().serializer(), Records.PROBE_RESULT.serializer());
         rawResults = driver.createInputTopic(topics.probeResults(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
@@ -153,6 +165,75 @@ class MilterwatchTopologyTest {
         assertThat(published).hasSize(2).allSatisfy(s -> assertThat(s.getState()).isEqualTo(Exposure.EXPOSED));
         final KeyValueStore<String, ExposureState> store = driver.getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE);
         assertThat(store.get("192.0.2.10:8891").getVantages()).containsKey("outside");
+    }
+
+    @Test
+    void shouldCarryTheTargetsLabelsIntoItsRequestsStateAndAlertsWhenItHasLabels() {
+        // given: a target added with --label owner=mail-team --label site=fra1
+        final Target labelled = Target.newBuilder(target("mx.example.test", 8891, 60))
+                .setLabels(Map.of("owner", "mail-team", "site", "fra1")).build();
+        targets.pipeInput("mx.example.test:8891", labelled, T0);
+        final ProbeRequest request = requests.readValue();
+        assertThat(request.getLabels()).isEqualTo(labelled.getLabels());
+        // when: a worker answers the request (it copies the request's labels, see ProbeEngine)
+        final ProbeResult answer = ProbeResult.newBuilder(Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()))
+                .setLabels(request.getLabels()).build();
+        results.pipeInput("192.0.2.10:8891", answer, T0);
+        // then
+        final Alert alert = exposureAlerts.readValue();
+        assertThat(alert.getToState()).isEqualTo(Exposure.EXPOSED);
+        assertThat(alert.getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of("owner", "mail-team", "site", "fra1"));
+        assertThat(states.readValue().getLabels()).containsEntry("owner", "mail-team");
+    }
+
+    @Test
+    void shouldSendAnUndecodableStoredStateToTheDlqAndStartTheEndpointAfreshWhenEvidenceArrives() {
+        // given: the exposure store holds, for one ip:port, bytes no version can decode (as restored from its changelog)
+        final byte[] garbage = {(byte) 0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0x42};
+        rawStore(MilterwatchTopology.EXPOSURE_STORE).put(Bytes.wrap("192.0.2.10:8891".getBytes(StandardCharsets.UTF_8)), garbage);
+        // when: a result for it arrives
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()), T0);
+        // then: the bytes went to the DLQ with the key and the reason, were counted, and the endpoint starts again
+        assertThat(storeDeadLetters).singleElement().satisfies(r -> {
+            assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("192.0.2.10:8891");
+            assertThat(r.value()).isEqualTo(garbage);
+            assertThat(Dlq.header(r.headers(), Dlq.STAGE)).isEqualTo(StoreDeadLetters.STAGE);
+            assertThat(Dlq.header(r.headers(), Dlq.REASON)).contains("cannot decode ExposureState").contains("unknown schema");
+        });
+        assertThat(storeDeadLetterSink.count()).isEqualTo(1);
+        assertThat(exposureAlerts.readValue().getToState()).isEqualTo(Exposure.EXPOSED);
+        final KeyValueStore<String, ExposureState> store = driver.getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE);
+        assertThat(store.get("192.0.2.10:8891").getState()).isEqualTo(Exposure.EXPOSED);
+    }
+
+    @Test
+    void shouldSendUndecodableStoredStatesToTheDlqAndRemoveThemWhenStalenessIsChecked() {
+        // given: a good state, and an undecodable one
+        results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()), T0);
+        final byte[] garbage = {(byte) 0xC3, 0x01, 9, 9, 9, 9, 9, 9, 9, 9};
+        rawStore(MilterwatchTopology.EXPOSURE_STORE).put(Bytes.wrap("192.0.2.11:8891".getBytes(StandardCharsets.UTF_8)), garbage);
+        // when: the stale check walks the store
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        // then: the bad one is in the DLQ and gone from the store; the good one is untouched
+        assertThat(storeDeadLetters).singleElement()
+                .satisfies(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("192.0.2.11:8891"));
+        assertThat(rawStore(MilterwatchTopology.EXPOSURE_STORE).get(Bytes.wrap("192.0.2.11:8891".getBytes(StandardCharsets.UTF_8)))).isNull();
+        final KeyValueStore<String, ExposureState> store = driver.getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE);
+        assertThat(store.get("192.0.2.10:8891").getState()).isEqualTo(Exposure.EXPOSED);
+        // and: walking the store again sends nothing more
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        assertThat(storeDeadLetters).hasSize(1);
+    }
+
+    /** The bytes store under the metered (typed) and logging layers: where a restored changelog value lands. */
+    @SuppressWarnings("unchecked")
+    private KeyValueStore<Bytes, byte[]> rawStore(final String name) {
+        StateStore store = driver.getKeyValueStore(name);
+        while (store instanceof WrappedStateStore<?, ?, ?> wrapped) {
+            store = wrapped.wrapped();
+        }
+        assertThat(store.getClass().getSimpleName()).as("innermost store").startsWith("RocksDB");
+        return (KeyValueStore<Bytes, byte[]>) store;
     }
 
     @Test

@@ -268,7 +268,15 @@
     model.targets = body.targets || [];
     model.unavailable = body.unavailable || [];
     $('#updated').textContent = 'updated ' + time(body.generatedAtMs);
-    showProblem(model.unavailable.length ? 'Not every instance answered: ' + model.unavailable.join('; ') : null);
+    const problems = [];
+    if (model.unavailable.length) {
+      problems.push('Not every instance answered: ' + model.unavailable.join('; '));
+    }
+    if (body.undecodableStoreValues) {
+      problems.push('Degraded: ' + body.undecodableStoreValues + ' stored value(s) could not be decoded and went to the DLQ'
+        + ' (see `milterwatch state`)');
+    }
+    showProblem(problems.length ? problems.join(' ') : null);
     renderTargets();
     if (model.selected) {
       renderHistory();
