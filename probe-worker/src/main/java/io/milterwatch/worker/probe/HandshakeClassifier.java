@@ -17,8 +17,11 @@ import io.milterwatch.schema.Outcome;
  *
  * <p>The tree: a milter port gets the version-6 SMFIC_OPTNEG, then the version-2 offer if v6 met
  * silence, then AXIMilter's {@code PING}; an AXIMilter-first port starts with {@code PING}. A text
- * line to a binary offer moves to the AXIMilter handshake; a line to {@code PING} is followed by
- * the Tenable 30105 envelope, whose URL-encoded {@code ERROR:} answer identifies AXIMilter.
+ * line to a binary offer moves to the AXIMilter handshake; any line to {@code PING}, PONG included,
+ * is followed by the Tenable 30105 envelope, and only its URL-encoded {@code ERROR:} answer
+ * identifies AXIMilter (PONG alone is no fingerprint: ClamAV's clamd and Redis answer PING too). A
+ * port that pongs and then closes on the envelope, as clamd does after every command, is asked
+ * clamd's read-only {@code VERSION} on a new connection so that the product can be named.
  */
 final class HandshakeClassifier {
 
@@ -73,6 +76,7 @@ final class HandshakeClassifier {
     private static final byte[] PING = AxiMilterProtocol.ping();
     private static final byte[] ENVELOPE = AxiMilterProtocol.envelope();
     private static final byte[] QUIT = MilterProtocol.quit();
+    private static final byte[] CLAMD_VERSION = AxiMilterProtocol.clamdVersion();
     private static final Wait WAIT = new Wait();
     private static final String AXIGEN = "AXIGEN AXIMilter";
 
@@ -84,6 +88,8 @@ final class HandshakeClassifier {
     private Handshake current;
     private boolean envelopeSent;
     private boolean anyConnected;
+    /** PING was answered PONG: a line protocol that pongs, AXIMilter only if the envelope says so too. */
+    private boolean ponged;
 
     HandshakeClassifier(final InetSocketAddress target, final List<Handshake> plan, final Limits limits) {
         if (plan.isEmpty()) {
@@ -129,6 +135,7 @@ final class HandshakeClassifier {
             case MILTER_V6 -> OPTNEG_V6;
             case MILTER_V2 -> OPTNEG_V2;
             case AXIMILTER -> PING;
+            case CLAMD_VERSION -> CLAMD_VERSION;
         });
     }
 
@@ -143,7 +150,11 @@ final class HandshakeClassifier {
 
     /** The reply to the current stage so far: {@code in[0..len)}, never empty. */
     Step reply(final byte[] in, final int len) {
-        return current == Handshake.AXIMILTER ? aximilterReply(in, len) : milterReply(in, len);
+        return switch (current) {
+            case AXIMILTER -> aximilterReply(in, len);
+            case CLAMD_VERSION -> clamdVersionReply(in, len);
+            case MILTER_V6, MILTER_V2 -> milterReply(in, len);
+        };
     }
 
     private Step milterReply(final byte[] in, final int len) {
@@ -181,21 +192,22 @@ final class HandshakeClassifier {
         final AxiMilterProtocol.Line line = AxiMilterProtocol.firstLine(in, len);
         if (line instanceof AxiMilterProtocol.Text t) {
             final String escaped = MilterReply.escape(t.line().getBytes(StandardCharsets.ISO_8859_1), t.line().length());
-            if (!envelopeSent && AxiMilterProtocol.isPong(t.line())) {
-                return new Verdict(Outcome.AXIMILTER, null, AXIGEN, axiReason("answered PONG to PING"), null, null, escaped, null);
-            }
             if (envelopeSent && AxiMilterProtocol.isEnvelopeError(t.line())) {
-                return new Verdict(Outcome.AXIMILTER, null, AXIGEN, axiReason("answered the envelope with a non-existent VERI path by '"
-                        + AxiMilterProtocol.urlDecode(t.line().strip()) + "'"), null, null, escaped, null);
+                // What only AXIMilter does: its URL-encoded ERROR line to an envelope whose VERI path does not exist.
+                return new Verdict(Outcome.AXIMILTER, null, AXIGEN, axiReason((ponged ? "answered PONG to PING and " : "")
+                        + "answered the envelope with a non-existent VERI path by '" + AxiMilterProtocol.urlDecode(t.line().strip()) + "'"),
+                        null, null, escaped, null);
             }
             if (!envelopeSent) {
-                // Another line to PING: a line protocol. The envelope of Tenable 30105 tells AXIMilter apart.
+                // A line to PING, PONG included: a line protocol. PONG alone is no fingerprint (ClamAV's clamd and
+                // others answer PING too); the envelope of Tenable 30105 tells AXIMilter apart.
+                ponged = AxiMilterProtocol.isPong(t.line());
                 notes.add("AXIMILTER: PING answered '" + escaped + "'");
                 envelopeSent = true;
                 return new Send(ENVELOPE);
             }
-            return Verdict.otherService(null, null, escaped,
-                    "a line protocol that answered neither PONG to PING nor AXIMilter's error to the envelope");
+            return Verdict.otherService(null, null, escaped, "a line protocol that answered " + (ponged ? "PONG to PING" : "PING")
+                    + " but not AXIMilter's error to the envelope");
         }
         if (line instanceof AxiMilterProtocol.Binary b) {
             if (!tried.contains(Handshake.MILTER_V6)) {
@@ -209,6 +221,29 @@ final class HandshakeClassifier {
             return ended(End.TOO_LONG, in, len);
         }
         return WAIT;
+    }
+
+    private Step clamdVersionReply(final byte[] in, final int len) {
+        final AxiMilterProtocol.Line line = AxiMilterProtocol.firstLine(in, len);
+        if (line instanceof AxiMilterProtocol.Text t) {
+            final String escaped = MilterReply.escape(t.line().getBytes(StandardCharsets.ISO_8859_1), t.line().length());
+            if (AxiMilterProtocol.isClamdVersion(t.line())) {
+                return Verdict.otherService("ClamAV clamd", "answered PONG to PING, closed on the envelope as clamd does after a"
+                        + " command, and answered VERSION with '" + escaped + "'", escaped, "ClamAV's scanning daemon, not AXIMilter: "
+                        + String.join("; ", notes));
+            }
+            return Verdict.otherService(null, null, escaped, pongedNotAximilter() + "; VERSION answered '" + escaped + "'");
+        }
+        if (line instanceof AxiMilterProtocol.Binary b) {
+            return Verdict.otherService(null, null, MilterReply.escape(in, len), pongedNotAximilter() + "; VERSION answered binary bytes ("
+                    + b.reason() + ")");
+        }
+        return len >= limits.maxReplyBytes() ? ended(End.TOO_LONG, in, len) : WAIT;
+    }
+
+    private String pongedNotAximilter() {
+        return "answered PONG to PING but not AXIMilter's error to the envelope: not AXIMilter (ClamAV's clamd and others answer"
+                + " PING too): " + String.join("; ", notes);
     }
 
     private String axiReason(final String how) {
@@ -226,6 +261,14 @@ final class HandshakeClassifier {
                 });
                 final Handshake next = current == Handshake.MILTER_V6 && !tried.contains(Handshake.MILTER_V2)
                         ? Handshake.MILTER_V2 : nextUntried();
+                if (current == Handshake.CLAMD_VERSION) {
+                    yield Verdict.of(Outcome.OTHER_SERVICE, pongedNotAximilter());
+                }
+                if (envelopeSent && ponged && end != End.SILENT) {
+                    // PONG, then the connection ended on the envelope: what clamd does after every command outside a
+                    // session. Its read-only VERSION names it.
+                    yield begin(Handshake.CLAMD_VERSION);
+                }
                 if (envelopeSent) {
                     // PING got a line, the envelope got nothing: a line protocol, not AXIMilter.
                     yield Verdict.of(Outcome.OTHER_SERVICE, "answered PING with a line but not the envelope; " + String.join("; ", notes));
@@ -260,6 +303,10 @@ final class HandshakeClassifier {
      * @param text  the transport's words for it, quoted in the reason
      */
     Verdict connectFailed(final ErrnoClass error, final String text) {
+        if (anyConnected && current == Handshake.CLAMD_VERSION) {
+            notes.add(current + ": the new connection failed (" + text + ")");
+            return Verdict.of(Outcome.OTHER_SERVICE, pongedNotAximilter());
+        }
         if (anyConnected) {
             // The port answered an earlier connection silently and now refuses or times out.
             notes.add(current + ": the new connection failed (" + text + ")");

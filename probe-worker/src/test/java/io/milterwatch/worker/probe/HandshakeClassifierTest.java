@@ -148,13 +148,93 @@ class HandshakeClassifierTest {
     }
 
     @Test
-    void shouldDecideAximilterWhenPingIsAnsweredPong() {
+    void shouldNotDecideAximilterOnPongAloneButOnTheEnvelopeErrorThatFollows() {
+        // given: PING answered PONG
         final HandshakeClassifier c = classifier(AXIMILTER_FIRST, 1981);
         c.start();
-        final Verdict v = (Verdict) feed(c, ascii("PONG\r\n"));
+        final Step afterPong = feed(c, ascii("PONG\r\n"));
+        // then: no verdict yet; the envelope goes out on the same connection
+        assertThat(afterPong).isInstanceOf(Send.class);
+        assertThat(new String(((Send) afterPong).bytes(), StandardCharsets.US_ASCII)).startsWith("FROM: <>\r\n");
+        // when: AXIMilter answers it with its URL-encoded error
+        final Verdict v = (Verdict) feed(c, ascii("ERROR:%20Could%20not%20open%20message%20file\r\n"));
+        // then
         assertThat(v.outcome()).isEqualTo(Outcome.AXIMILTER);
-        assertThat(v.productReason()).contains("PONG", "default port 1981");
-        assertThat(v.aximilterReply()).isEqualTo("PONG");
+        assertThat(v.productReason()).contains("PONG", "ERROR: Could not open message file", "default port 1981");
+        assertThat(v.aximilterReply()).isEqualTo("ERROR:%20Could%20not%20open%20message%20file");
+    }
+
+    @Test
+    void shouldDecideAximilterWhenALowerCasePongIsFollowedByAPlusEncodedEnvelopeError() {
+        final HandshakeClassifier c = classifier(AXIMILTER_FIRST, 7357);
+        c.start();
+        feed(c, ascii("pong\r\n"));
+        final Verdict v = (Verdict) feed(c, ascii("ERROR:+Could+not+connect+to+Milter+implementation\r\n"));
+        assertThat(v.outcome()).isEqualTo(Outcome.AXIMILTER);
+        assertThat(v.productReason()).contains("ERROR: Could not connect to Milter implementation");
+    }
+
+    @Test
+    void shouldAskClamdsVersionAndNameItWhenAPortPongsAndClosesOnTheEnvelope() {
+        // given: clamd's way: PONG, then the connection ends (one command per connection outside a session)
+        final HandshakeClassifier c = classifier(List.of(Handshake.MILTER_V6, Handshake.MILTER_V2, Handshake.AXIMILTER), 3310);
+        c.start();
+        c.connected();
+        assertThat(((Connect) c.ended(End.SILENT, new byte[0], 0)).handshake()).isEqualTo(Handshake.MILTER_V2);
+        assertThat(((Connect) c.ended(End.SILENT, new byte[0], 0)).handshake()).isEqualTo(Handshake.AXIMILTER);
+        assertThat(feed(c, ascii("PONG\n"))).isInstanceOf(Send.class);
+        // when: the envelope meets the close
+        final Step version = c.ended(End.CLOSED_EMPTY, new byte[0], 0);
+        // then: clamd's newline-delimited VERSION on a new connection, and its answer names the product
+        assertThat(version).isInstanceOf(Connect.class);
+        assertThat(((Connect) version).handshake()).isEqualTo(Handshake.CLAMD_VERSION);
+        assertThat(new String(((Connect) version).request(), StandardCharsets.US_ASCII)).isEqualTo("nVERSION\n");
+        assertThat(feed(c, ascii("ClamAV 1.0."))).isInstanceOf(Wait.class);
+        final Verdict v = (Verdict) feed(c, ascii("ClamAV 1.0.7/1/Tue Dec  1 09:30:02 2026\n"));
+        assertThat(v.outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+        assertThat(v.product()).isEqualTo("ClamAV clamd");
+        assertThat(v.banner()).isEqualTo("ClamAV 1.0.7/1/Tue Dec  1 09:30:02 2026");
+        assertThat(c.tried()).containsExactly(Handshake.MILTER_V6, Handshake.MILTER_V2, Handshake.AXIMILTER, Handshake.CLAMD_VERSION);
+    }
+
+    @Test
+    void shouldCallAPortThatOnlyPongsAnotherServiceWhateverVersionSays() {
+        final HandshakeClassifier reset = classifier(AXIMILTER_FIRST, 1981);
+        reset.start();
+        reset.connected();
+        feed(reset, ascii("PONG\r\n"));
+        reset.ended(End.RESET_EMPTY, new byte[0], 0);
+        final Verdict unknown = (Verdict) feed(reset, ascii("UNKNOWN COMMAND\n"));
+        assertThat(unknown.outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+        assertThat(unknown.product()).isNull();
+        assertThat(unknown.detail()).contains("not AXIMilter");
+        final HandshakeClassifier closes = classifier(AXIMILTER_FIRST, 1981);
+        closes.start();
+        closes.connected();
+        feed(closes, ascii("PONG\r\n"));
+        closes.ended(End.CLOSED_EMPTY, new byte[0], 0);
+        assertThat(((Verdict) closes.ended(End.CLOSED_EMPTY, new byte[0], 0)).outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+        final HandshakeClassifier silent = classifier(AXIMILTER_FIRST, 1981);
+        silent.start();
+        feed(silent, ascii("PONG\r\n"));
+        final Verdict s = (Verdict) silent.ended(End.SILENT, new byte[0], 0);
+        assertThat(s.outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+        final HandshakeClassifier otherLine = classifier(AXIMILTER_FIRST, 1981);
+        otherLine.start();
+        feed(otherLine, ascii("PONG\r\n"));
+        assertThat(((Verdict) feed(otherLine, ascii("PONG\r\n"))).outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+    }
+
+    @Test
+    void shouldNameRedisByItsRespAnswerToPing() {
+        final HandshakeClassifier c = classifier(AXIMILTER_FIRST, 6379);
+        c.start();
+        final Verdict v = (Verdict) feed(c, ascii("+PONG\r\n"));
+        assertThat(v.outcome()).isEqualTo(Outcome.OTHER_SERVICE);
+        assertThat(v.product()).isEqualTo("Redis");
+        final HandshakeClassifier auth = classifier(AXIMILTER_FIRST, 6379);
+        auth.start();
+        assertThat(((Verdict) feed(auth, ascii("-NOAUTH Authentication required.\r\n"))).product()).isEqualTo("Redis");
     }
 
     @Test
@@ -178,7 +258,7 @@ class HandshakeClassifierTest {
         feed(other, ascii("? what\r\n"));
         final Verdict v = (Verdict) feed(other, ascii("? what\r\n"));
         assertThat(v.outcome()).isEqualTo(Outcome.OTHER_SERVICE);
-        assertThat(v.detail()).contains("neither PONG to PING nor AXIMilter's error");
+        assertThat(v.detail()).contains("answered PING but not AXIMilter's error to the envelope");
         final HandshakeClassifier silent = classifier(AXIMILTER_FIRST, 1981);
         silent.start();
         feed(silent, ascii("? what\r\n"));
