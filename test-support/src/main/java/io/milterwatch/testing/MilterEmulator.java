@@ -52,6 +52,13 @@ public final class MilterEmulator implements AutoCloseable {
         AXIMILTER,
         /** An AXIMilter that does not know PING: an error line to it, the envelope error to the envelope. */
         AXIMILTER_NO_PING,
+        /** An AXIMilter that answers {@code pong} in lower case and its envelope error '+'-encoded. */
+        AXIMILTER_LOWER_CASE,
+        /**
+         * Not AXIMilter: a daemon that answers PING with PONG and any other line with an error, closing
+         * after each answer (one command per connection, as ClamAV's clamd outside a session).
+         */
+        PONG_AND_CLOSE,
         /** Hostile: a length field of 0xFFFFFFFF (4 GiB), 'O', then an endless stream. */
         HUGE_LENGTH,
         /** Hostile: a valid-looking frame announcing 65,536 bytes, then an endless stream of zeros. */
@@ -154,7 +161,7 @@ public final class MilterEmulator implements AutoCloseable {
                     out.write("220 mx.example.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
                     drain(in, seen);
                 }
-                case AXIMILTER, AXIMILTER_NO_PING -> aximilter(in, out, seen);
+                case AXIMILTER, AXIMILTER_NO_PING, AXIMILTER_LOWER_CASE, PONG_AND_CLOSE -> aximilter(in, out, seen);
                 case HUGE_LENGTH -> stream(in, out, seen, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 'O'}, false);
                 case ENDLESS_FRAME -> stream(in, out, seen, new byte[] {0, 1, 0, 0, 'O'}, false);
                 case RANDOM_BYTES -> stream(in, out, seen, new byte[0], true);
@@ -301,8 +308,19 @@ public final class MilterEmulator implements AutoCloseable {
             }
             final String l = line.toString().replace("\r", "");
             line.setLength(0);
+            if (behaviour == Behaviour.PONG_AND_CLOSE) {
+                out.write((l.equals("PING") ? "PONG\n" : "UNKNOWN COMMAND\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                return;
+            }
             if (l.equals("PING")) {
-                out.write((behaviour == Behaviour.AXIMILTER ? "PONG\r\n" : "ERROR:%20Unknown%20command\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write((switch (behaviour) {
+                    case AXIMILTER -> "PONG\r\n";
+                    case AXIMILTER_LOWER_CASE -> "pong\r\n";
+                    default -> "ERROR:%20Unknown%20command\r\n";
+                }).getBytes(StandardCharsets.US_ASCII));
+            } else if (l.startsWith("VERI: ") && behaviour == Behaviour.AXIMILTER_LOWER_CASE) {
+                out.write("ERROR:+Could+not+connect+to+Milter+implementation\r\n".getBytes(StandardCharsets.US_ASCII));
             } else if (l.startsWith("VERI: ")) {
                 out.write("ERROR:%20Could%20not%20open%20message%20file\r\n".getBytes(StandardCharsets.US_ASCII));
             }

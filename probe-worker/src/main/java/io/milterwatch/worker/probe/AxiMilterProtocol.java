@@ -88,6 +88,22 @@ public final class AxiMilterProtocol {
         return len > MAX_LINE ? new Binary("no line end within " + MAX_LINE + " bytes") : new NeedMore();
     }
 
+    /**
+     * ClamAV clamd's VERSION query, newline-delimited as its protocol documents (clamd.8: commands
+     * prefixed with 'n' end at a newline; VERSION prints the program and database versions). Sent
+     * only to a port that answered PONG and closed, as clamd does; it reads nothing and changes nothing.
+     */
+    private static final byte[] CLAMD_VERSION = checked("nVERSION\n");
+
+    public static byte[] clamdVersion() {
+        return CLAMD_VERSION.clone();
+    }
+
+    /** True for clamd's answer to VERSION: {@code ClamAV 1.0.7/27480/Tue Dec  1 09:30:02 2026} or {@code ClamAV 1.0.7}. */
+    public static boolean isClamdVersion(final String line) {
+        return line.strip().matches("ClamAV [0-9]+\\.[0-9]+[^\\s/]*(/.*)?");
+    }
+
     public static boolean isPong(final String line) {
         return line.trim().toUpperCase(Locale.ROOT).equals(PONG);
     }

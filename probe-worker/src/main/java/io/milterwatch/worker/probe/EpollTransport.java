@@ -6,7 +6,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
-import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,13 +154,19 @@ final class EpollTransport implements Transport {
         public boolean finishConnect() throws IOException {
             // Only asked after EPOLLOUT/EPOLLERR for this very socket (see the class comment):
             // SO_ERROR 0 then means connected.
+            // SO_ERROR is what Netty's finishConnect reads too (one getsockopt), but as the errno itself.
+            final int err;
             try {
-                return socket.finishConnect();
+                err = socket.getSoError();
             } catch (final IOException e) {
-                throw normalise(e);
+                throw typed("getsockopt(SO_ERROR)", e);
             } catch (final RuntimeException e) {
-                throw unchecked("finishConnect", e);
+                throw unchecked("getsockopt(SO_ERROR)", e);
             }
+            if (err != 0) {
+                throw new TransportException(ErrnoClass.ofErrno(err), "connect failed: " + ErrnoClass.errnoName(err), null);
+            }
+            return true;
         }
 
         @Override
@@ -174,7 +179,7 @@ final class EpollTransport implements Transport {
                 src.position(src.position() + w);
                 return w;
             } catch (final IOException e) {
-                throw normalise(e);
+                throw typed("write", e);
             } catch (final RuntimeException e) {
                 throw unchecked("write", e);
             }
@@ -188,7 +193,7 @@ final class EpollTransport implements Transport {
             try {
                 socket.setIntOpt(IPPROTO_TCP, TCP_CORK, 1);
             } catch (final IOException e) {
-                throw normalise(e);
+                throw typed("setsockopt(TCP_CORK)", e);
             }
             return write(src);
         }
@@ -207,7 +212,7 @@ final class EpollTransport implements Transport {
                 }
                 return n;
             } catch (final IOException e) {
-                throw normalise(e);
+                throw typed("read", e);
             } catch (final RuntimeException e) {
                 throw unchecked("read", e);
             }
@@ -227,9 +232,9 @@ final class EpollTransport implements Transport {
                 }
                 registration.submit(epoll);
             } catch (final java.io.UncheckedIOException e) {
-                throw normalise(e.getCause());
+                throw typed("epoll_ctl", e.getCause());
             } catch (final IOException e) {
-                throw normalise(e);
+                throw typed("epoll_ctl", e);
             } catch (final Exception e) {
                 throw new IOException("epoll registration failed: " + e, e);
             }
@@ -268,7 +273,8 @@ final class EpollTransport implements Transport {
             socket = LinuxSocket.newSocketStream(target.getAddress() instanceof Inet4Address
                     ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
         } catch (final ChannelException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            throw e.getCause() instanceof IOException io ? typed("socket", io) : new TransportException(ErrnoClass.OTHER,
+                    "socket failed: " + e.getMessage(), e);
         }
         final EpollConnection c = new EpollConnection(owner, socket);
         try {
@@ -279,7 +285,7 @@ final class EpollTransport implements Transport {
             return c;
         } catch (final IOException e) {
             c.closeNow();
-            throw normalise(e);
+            throw typed(source != null && e instanceof Errors.NativeIoException ? "bind" : "connect", e);
         } catch (final RuntimeException e) {
             c.closeNow();
             throw e;
@@ -387,31 +393,43 @@ final class EpollTransport implements Transport {
     }
 
     /**
-     * Gives Netty's exceptions the system's error text the reactor judges by (the same text NIO
-     * gives): Netty throws a NoRouteToHostException without a message for EHOSTUNREACH and
-     * ENETUNREACH, and a "connection reset" exception for every errno of a read or write.
+     * Netty's failure as the errno class it means. Netty carries the errno in a
+     * {@link Errors.NativeIoException} (socket, bind, read, write, setsockopt); a failed connect(2)
+     * comes as a {@link NoRouteToHostException} (EHOSTUNREACH, ENETUNREACH), or as a plain
+     * {@link ConnectException} whose only record of the errno is the number Netty prints into it
+     * ({@code "connect(..) failed with error(-111): ..."}): that number is read, never the text.
      */
-    static IOException normalise(final IOException e) {
-        if (e instanceof NoRouteToHostException && e.getMessage() == null) {
-            return withCause(new NoRouteToHostException("No route to host or network unreachable"), e);
+    static TransportException typed(final String call, final IOException e) {
+        if (e instanceof TransportException t) {
+            return t;
         }
+        int errno = 0;
         if (e instanceof Errors.NativeIoException n) {
-            final int err = n.expectedErr();
-            if (err == Errors.ERROR_ECONNREFUSED_NEGATIVE) {
-                return withCause(new ConnectException("Connection refused"), e);
-            }
-            if (err == Errors.ERROR_EHOSTUNREACH_NEGATIVE) {
-                return withCause(new NoRouteToHostException("No route to host"), e);
-            }
-            if (err == Errors.ERROR_ENETUNREACH_NEGATIVE) {
-                return withCause(new SocketException("Network is unreachable"), e);
-            }
+            errno = -n.expectedErr();
+        } else if (e instanceof NoRouteToHostException) {
+            return new TransportException(ErrnoClass.UNREACHABLE, call + " failed: EHOSTUNREACH or ENETUNREACH", e);
+        } else if (e instanceof ConnectException && e.getMessage() != null) {
+            errno = nettyErrno(e.getMessage());
         }
-        return e;
+        if (errno <= 0) {
+            return new TransportException(ErrnoClass.OTHER, call + " failed: " + e, e);
+        }
+        return new TransportException(ErrnoClass.ofErrno(errno), call + " failed: " + ErrnoClass.errnoName(errno), e);
     }
 
-    private static <T extends IOException> T withCause(final T e, final Throwable cause) {
-        e.initCause(cause);
-        return e;
+    /** The errno of Netty's {@code "...failed with error(-N)..."}, positive, or 0 when there is none. */
+    static int nettyErrno(final String message) {
+        final int at = message.indexOf("error(-");
+        if (at < 0) {
+            return 0;
+        }
+        int errno = 0;
+        for (int i = at + "error(-".length(); i < message.length() && Character.isDigit(message.charAt(i)); i++) {
+            errno = errno * 10 + (message.charAt(i) - '0');
+            if (errno > 100_000) {
+                return 0;
+            }
+        }
+        return errno;
     }
 }

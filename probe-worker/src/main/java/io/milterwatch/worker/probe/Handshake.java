@@ -7,5 +7,11 @@ public enum Handshake {
     /** Sendmail-milter SMFIC_OPTNEG at version 6 with full masks. */
     MILTER_V6,
     /** The version-2 offer, tried only when the version-6 offer met silence. */
-    MILTER_V2
+    MILTER_V2,
+    /**
+     * ClamAV clamd's read-only {@code nVERSION} query, asked only of a port that answered PONG to
+     * PING and then closed on the envelope, as clamd does after every command outside a session:
+     * it names the product, never a milter.
+     */
+    CLAMD_VERSION
 }

@@ -123,7 +123,12 @@ public final class MilterReply {
         if (startsWith(b, len, "SSH-")) {
             return "SSH";
         }
-        if (startsWith(b, len, "-ERR") || startsWith(b, len, "+OK") || startsWith(b, len, "+PONG")) {
+        // RESP: "+PONG" is Redis's answer to PING; NOAUTH and DENIED are error codes of Redis alone
+        // (POP3 has only +OK and -ERR, and greets first with +OK).
+        if (startsWith(b, len, "+PONG") || startsWith(b, len, "-NOAUTH ") || startsWith(b, len, "-DENIED ")) {
+            return "Redis";
+        }
+        if (startsWith(b, len, "-ERR") || startsWith(b, len, "+OK")) {
             return "Redis/POP3";
         }
         if (startsWith(b, len, "* OK")) {

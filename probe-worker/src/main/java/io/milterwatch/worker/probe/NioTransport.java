@@ -50,22 +50,38 @@ final class NioTransport implements Transport {
         public int writeIfConnected(final ByteBuffer src) throws IOException {
             // On loopback and near hosts the handshake is often done by the time connect() returns;
             // finishConnect() then saves a trip through the selector.
-            return connectedAtOnce || channel.finishConnect() ? channel.write(src) : -1;
+            try {
+                return connectedAtOnce || channel.finishConnect() ? channel.write(src) : -1;
+            } catch (final IOException e) {
+                throw typed("connect", e);
+            }
         }
 
         @Override
         public boolean finishConnect() throws IOException {
-            return channel.finishConnect();
+            try {
+                return channel.finishConnect();
+            } catch (final IOException e) {
+                throw typed("connect", e);
+            }
         }
 
         @Override
         public int write(final ByteBuffer src) throws IOException {
-            return channel.write(src);
+            try {
+                return channel.write(src);
+            } catch (final IOException e) {
+                throw typed("write", e);
+            }
         }
 
         @Override
         public int read(final byte[] dst, final int off, final int len) throws IOException {
-            return channel.read(ByteBuffer.wrap(dst, off, len));
+            try {
+                return channel.read(ByteBuffer.wrap(dst, off, len));
+            } catch (final IOException e) {
+                throw typed("read", e);
+            }
         }
 
         @Override
@@ -99,15 +115,25 @@ final class NioTransport implements Transport {
     @Override
     public Connection open(final InetSocketAddress target, final InetAddress source, final Session owner) throws IOException {
         // A socket of the address's own family: an IPv4 target gets no dual-stack socket.
-        final SocketChannel ch = SocketChannel.open(target.getAddress() instanceof Inet4Address
-                ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        final SocketChannel ch;
+        try {
+            ch = SocketChannel.open(target.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        } catch (final IOException e) {
+            throw typed("socket", e);
+        }
+        String call = "socket";
         try {
             ch.configureBlocking(false);
             if (source != null) {
+                call = "bind";
                 ch.bind(new InetSocketAddress(source, 0));
             }
+            call = "connect";
             return new NioConnection(owner, ch, ch.connect(target));
-        } catch (final IOException | RuntimeException e) {
+        } catch (final IOException e) {
+            closeQuietly(ch);
+            throw typed(call, e);
+        } catch (final RuntimeException e) {
             closeQuietly(ch);
             throw e;
         }
@@ -166,6 +192,67 @@ final class NioTransport implements Transport {
             closeQuietly(ch);
         }
         closeQuietly(selector);
+    }
+
+    /**
+     * NIO's failure as the errno class it means. The JDK keeps no errno: it picks an exception type
+     * by errno (ConnectException: ECONNREFUSED, ETIMEDOUT; NoRouteToHostException: EHOSTUNREACH;
+     * BindException: EADDRINUSE, EADDRNOTAVAIL, EACCES; PortUnreachableException; SocketException
+     * for the rest) and sets the C library's strerror text as the message. Where a type stands for
+     * one errno class the type decides; where it stands for several, the strerror text gives the
+     * errno back (glibc's fixed texts, {@link #STRERROR}); unknown text is OTHER.
+     */
+    static TransportException typed(final String call, final IOException e) {
+        if (e instanceof TransportException t) {
+            return t;
+        }
+        final int errno = errnoOf(e.getMessage());
+        final ErrnoClass c;
+        if (e instanceof java.net.NoRouteToHostException) {
+            c = ErrnoClass.UNREACHABLE;
+        } else if (e instanceof java.net.PortUnreachableException) {
+            c = ErrnoClass.REFUSED;
+        } else if (e instanceof java.net.ConnectException) {
+            c = errno == ErrnoClass.ETIMEDOUT ? ErrnoClass.TIMED_OUT : ErrnoClass.REFUSED;
+        } else if (e instanceof java.net.BindException) {
+            c = errno == ErrnoClass.EACCES ? ErrnoClass.PROHIBITED : ErrnoClass.NO_LOCAL_PORT;
+        } else {
+            c = errno == 0 ? ErrnoClass.OTHER : ErrnoClass.ofErrno(errno);
+        }
+        return new TransportException(c, call + " failed: " + (errno == 0 ? String.valueOf(e.getMessage()) : ErrnoClass.errnoName(errno)), e);
+    }
+
+    /** glibc's strerror texts of the errnos {@link ErrnoClass} sorts, as NIO puts them in its messages. */
+    private static final java.util.Map<String, Integer> STRERROR = java.util.Map.ofEntries(
+            java.util.Map.entry("connection refused", ErrnoClass.ECONNREFUSED),
+            java.util.Map.entry("connection timed out", ErrnoClass.ETIMEDOUT),
+            java.util.Map.entry("no route to host", ErrnoClass.EHOSTUNREACH),
+            java.util.Map.entry("network is unreachable", ErrnoClass.ENETUNREACH),
+            java.util.Map.entry("host is down", ErrnoClass.EHOSTDOWN),
+            java.util.Map.entry("machine is not on the network", ErrnoClass.ENONET),
+            java.util.Map.entry("protocol not available", ErrnoClass.ENOPROTOOPT),
+            java.util.Map.entry("permission denied", ErrnoClass.EACCES),
+            java.util.Map.entry("operation not permitted", ErrnoClass.EPERM),
+            java.util.Map.entry("cannot assign requested address", ErrnoClass.EADDRNOTAVAIL),
+            java.util.Map.entry("address already in use", ErrnoClass.EADDRINUSE),
+            java.util.Map.entry("resource temporarily unavailable", ErrnoClass.EAGAIN),
+            java.util.Map.entry("too many open files", ErrnoClass.EMFILE),
+            java.util.Map.entry("too many open files in system", ErrnoClass.ENFILE),
+            java.util.Map.entry("connection reset", ErrnoClass.ECONNRESET),
+            java.util.Map.entry("connection reset by peer", ErrnoClass.ECONNRESET),
+            java.util.Map.entry("broken pipe", ErrnoClass.EPIPE));
+
+    /** The errno whose strerror text the JDK's message is (it may add " (connect failed)" and the like), or 0. */
+    static int errnoOf(final String message) {
+        if (message == null) {
+            return 0;
+        }
+        String m = message.strip().toLowerCase(java.util.Locale.ROOT);
+        final int paren = m.indexOf(" (");
+        if (paren > 0) {
+            m = m.substring(0, paren);
+        }
+        return STRERROR.getOrDefault(m, 0);
     }
 
     private static void closeQuietly(final java.io.Closeable c) {

@@ -2,33 +2,30 @@ package io.milterwatch.worker.probe;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The state of one ip:port probe inside the reactor: which handshakes were tried, the connection
- * of the current one, its bounded read buffer, timings. Touched only by the reactor thread.
+ * The state of one ip:port probe inside the reactor: its decision ({@link HandshakeClassifier}),
+ * the connection of the current handshake, its bounded read buffer, its deadline, timings.
+ * Touched only by the reactor thread.
  */
 final class Session {
 
-    enum Stage { WAITING, CONNECTING, WRITING, READING, DONE }
+    /** Where the probe is; each stage but WAITING and DONE has a deadline (see {@link ProbeScheduler#enter}). */
+    enum Stage { WAITING, CONNECTING, EXCHANGING, DONE }
 
     final InetSocketAddress address;
     final Consumer<ProbeOutcome> callback;
     final List<Handshake> plan;
-    final List<Handshake> tried = new ArrayList<>(3);
-    final List<String> notes = new ArrayList<>(3);
+    /** Created when the probe starts. */
+    HandshakeClassifier decision;
 
     Stage stage = Stage.WAITING;
-    Handshake current;
-    /** The deadline of the current stage, or null (see {@link Reactor.Timer}). */
-    Reactor.Timer timer;
+    /** The deadline of the current stage, or null (see {@link ProbeScheduler.Timer}). */
+    ProbeScheduler.Timer timer;
     /** Bumped at every stage change; a timer of an older generation is stale. */
     int generation;
-    boolean envelopeSent;
-    boolean anyConnected;
-    byte[] request;
 
     Transport.Connection connection;
     ByteBuffer out;
@@ -52,18 +49,9 @@ final class Session {
         this.startNanos = System.nanoTime();
     }
 
-    /** The next handshake of the plan not tried yet, or null. */
-    Handshake nextUntried() {
-        for (final Handshake h : plan) {
-            if (!tried.contains(h)) {
-                return h;
-            }
-        }
-        return null;
-    }
-
-    boolean triedMilter() {
-        return tried.contains(Handshake.MILTER_V6);
+    /** Handshakes tried so far. */
+    List<Handshake> tried() {
+        return decision == null ? List.of() : decision.tried();
     }
 
     void resetBuffer() {

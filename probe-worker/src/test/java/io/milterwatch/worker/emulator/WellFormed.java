@@ -7,7 +7,7 @@ import io.milterwatch.worker.probe.MilterProtocol;
 
 /**
  * What a probe may send on one connection, and nothing else: the v6 or v2 OPTNEG, then possibly
- * QUIT; or {@code PING\r\n}, then possibly the %-free envelope.
+ * QUIT; or {@code PING\r\n}, then possibly the %-free envelope; or clamd's {@code nVERSION\n}.
  */
 public final class WellFormed {
 
@@ -26,7 +26,7 @@ public final class WellFormed {
         final byte[] quit = MilterProtocol.quit();
         final byte[] ping = AxiMilterProtocol.ping();
         final byte[] envelope = AxiMilterProtocol.envelope();
-        final byte[][] allowed = {v6, concat(v6, quit), v2, concat(v2, quit), ping, concat(ping, envelope)};
+        final byte[][] allowed = {v6, concat(v6, quit), v2, concat(v2, quit), ping, concat(ping, envelope), AxiMilterProtocol.clamdVersion()};
         for (final byte[] a : allowed) {
             if (sent.length <= a.length && Arrays.equals(sent, Arrays.copyOf(a, sent.length))) {
                 return null;

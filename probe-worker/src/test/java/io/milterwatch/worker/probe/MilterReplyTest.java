@@ -48,6 +48,9 @@ class MilterReplyTest {
         assertThat(kind("HTTP/1.1 400 Bad Request\r\n")).isEqualTo("HTTP");
         assertThat(kind("SSH-2.0-OpenSSH_9.2\r\n")).isEqualTo("SSH");
         assertThat(kind("-ERR unknown command\r\n")).isEqualTo("Redis/POP3");
+        assertThat(kind("+PONG\r\n")).isEqualTo("Redis");
+        assertThat(kind("-NOAUTH Authentication required.\r\n")).isEqualTo("Redis");
+        assertThat(kind("-DENIED Redis is running in protected mode\r\n")).isEqualTo("Redis");
         assertThat(((MilterReply.NotMilter) judge(new byte[] {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32})).kind()).isEqualTo("TLS");
     }
 

@@ -208,23 +208,55 @@ class ProbeEngineTest {
     }
 
     @Test
-    void shouldDetectAximilterWithPingAloneWhenItsPortGoesAximilterFirst() throws IOException {
+    void shouldDetectAximilterByPongAndTheEnvelopeErrorOnOneConnectionWhenItsPortGoesAximilterFirst() throws IOException {
         try (MilterEmulator axi = MilterEmulator.start(Behaviour.AXIMILTER)) {
             // given: the emulator's port is an AXIMilter port
-            final EngineConfig d = defaults(TIMEOUTS);
-            final ProbeEngine engine = engine(new EngineConfig(d.timeouts(), 100, 10, 100, 8192, Set.of(axi.port()), d.defaultPorts(),
-                    16, d.scope()).withTransport(transport()));
+            final ProbeEngine engine = engine(aximilterFirst(axi.port()));
             // when
             final ProbeOutcome o = probe(engine, axi);
-            // then
+            // then: PONG alone decided nothing; the envelope's URL-encoded error did
             assertThat(o.outcome()).isEqualTo(Outcome.AXIMILTER);
             assertThat(o.product()).isEqualTo("AXIGEN AXIMilter");
-            assertThat(o.productReason()).contains("PONG");
-            assertThat(o.aximilterReply()).isEqualTo("PONG");
+            assertThat(o.productReason()).contains("PONG", "ERROR: Could not open message file");
+            assertThat(o.aximilterReply()).isEqualTo("ERROR:%20Could%20not%20open%20message%20file");
             assertThat(o.handshakes()).containsExactly(Handshake.AXIMILTER);
             await().atMost(Duration.ofSeconds(5)).until(() -> axi.received().size() == 1);
-            assertThat(new String(axi.received().get(0), StandardCharsets.US_ASCII)).isEqualTo("PING\r\n");
+            final String sent = new String(axi.received().get(0), StandardCharsets.US_ASCII);
+            assertThat(sent).startsWith("PING\r\nFROM: <>\r\n").contains("\r\nVERI: /nonexistent/").doesNotContain("%");
         }
+    }
+
+    @Test
+    void shouldDetectAximilterWhenItPongsInLowerCaseAndPlusEncodesItsError() throws IOException {
+        try (MilterEmulator axi = MilterEmulator.start(Behaviour.AXIMILTER_LOWER_CASE)) {
+            final ProbeOutcome o = probe(engine(aximilterFirst(axi.port())), axi);
+            assertThat(o.outcome()).isEqualTo(Outcome.AXIMILTER);
+            assertThat(o.productReason()).contains("ERROR: Could not connect to Milter implementation");
+            assertOnlyWellFormedFrames(axi);
+        }
+    }
+
+    @Test
+    void shouldNeverCallADaemonThatOnlyPongsAximilter() throws IOException {
+        try (MilterEmulator pong = MilterEmulator.start(Behaviour.PONG_AND_CLOSE)) {
+            // given: PONG to PING, an error to anything else, a close after every answer (clamd's manner)
+            // when: probed on an AXIMilter port and on another port
+            final ProbeOutcome first = probe(engine(aximilterFirst(pong.port())), pong);
+            final ProbeOutcome other = probe(engine(), pong);
+            // then
+            for (final ProbeOutcome o : List.of(first, other)) {
+                assertThat(o.outcome()).as(o.toString()).isEqualTo(Outcome.OTHER_SERVICE);
+                assertThat(o.product()).isNull();
+                assertThat(o.detail()).contains("PONG", "not AXIMilter");
+                assertThat(o.handshakes()).endsWith(Handshake.AXIMILTER, Handshake.CLAMD_VERSION);
+            }
+            assertOnlyWellFormedFrames(pong);
+        }
+    }
+
+    private EngineConfig aximilterFirst(final int port) {
+        final EngineConfig d = defaults(TIMEOUTS);
+        return new EngineConfig(d.timeouts(), 100, 10, 100, 8192, Set.of(port), d.defaultPorts(), 16, d.scope()).withTransport(transport());
     }
 
     @Test

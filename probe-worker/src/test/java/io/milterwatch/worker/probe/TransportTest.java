@@ -100,8 +100,52 @@ class TransportTest {
                 c.close();
             }
         });
-        assertThat(failure).isInstanceOf(IOException.class);
-        assertThat(failure.getMessage()).containsIgnoringCase("connection refused");
+        assertThat(failure).isInstanceOf(TransportException.class);
+        assertThat(((TransportException) failure).errnoClass()).isEqualTo(ErrnoClass.REFUSED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    void shouldReportNoLocalPortWhenTheSourceAddressIsNotOnThisHost(final TransportKind kind) throws Exception {
+        // given: a source address of TEST-NET-1 that no interface here has (bind fails before any packet)
+        final InetAddress foreign = InetAddress.getByName("192.0.2.1");
+        // when
+        final Throwable failure = onOwner(kind, t -> catchThrowable(() -> t.open(NOWHERE, foreign, null).close()));
+        // then
+        assertThat(failure).isInstanceOf(TransportException.class);
+        assertThat(((TransportException) failure).errnoClass()).as(failure.toString()).isEqualTo(ErrnoClass.NO_LOCAL_PORT);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    void shouldReportResetWhenThePeerAbortsTheConnection(final TransportKind kind) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            // given: a peer that reads the first message, then aborts (SO_LINGER 0: an RST, not a FIN)
+            final CompletableFuture<Void> aborted = CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().readNBytes(4);
+                    s.setSoLinger(true, 0);
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // when: we read the answer
+            final Throwable failure = onOwner(kind, t -> {
+                final Transport.Connection c = t.open((InetSocketAddress) server.getLocalSocketAddress(), null, null);
+                try {
+                    writeFirst(t, c, "PING");
+                    aborted.get(5, TimeUnit.SECONDS);
+                    c.interest(Transport.READ);
+                    pollUntil(t, Transport.READ);
+                    return catchThrowable(() -> c.read(new byte[16], 0, 16));
+                } finally {
+                    c.close();
+                }
+            });
+            // then
+            assertThat(failure).isInstanceOf(TransportException.class);
+            assertThat(((TransportException) failure).errnoClass()).as(failure.toString()).isEqualTo(ErrnoClass.RESET);
+        }
     }
 
     @ParameterizedTest
