@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+
+import io.milterwatch.testing.Prerequisites;
 
 /**
  * A real third-party daemon that a test starts in the foreground on a loopback port and stops
@@ -30,14 +30,8 @@ final class RealDaemon implements AutoCloseable {
 
     /** Skips (fails under CI=true) unless {@code executable} is installed. */
     static void require(final Path executable, final String debianPackage) {
-        if (Files.isExecutable(executable)) {
-            return;
-        }
-        final String reason = executable + " is not installed (Debian package " + debianPackage + "; .ci/run installs it)";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail("prerequisite missing under CI: " + reason);
-        }
-        Assumptions.abort(reason);
+        Prerequisites.require(Files.isExecutable(executable),
+                executable + " is not installed (Debian package " + debianPackage + "; .ci/run installs it)");
     }
 
     /** Starts {@code command} with its output in {@code log} and waits until {@code port} on 127.0.0.1 accepts connections. */
