@@ -29,7 +29,25 @@ final class FortiGateParser {
 
     static boolean matches(final String s) {
         return (s.contains("devname=") || s.contains("devid=")) && (s.contains("logid=") || s.contains("type="))
+                || s.contains("logid=") && s.contains("type=") && (s.contains("subtype=") || s.contains("vd="))
                 || s.contains("CEF:") && s.contains("|Fortinet|");
+    }
+
+    /** FortiOS {@code format csv}: the first value is followed by a comma and the next key, not by a space. */
+    static boolean commaSeparated(final String s, final int from) {
+        final int eq = s.indexOf('=', from);
+        if (eq < 0) {
+            return false;
+        }
+        int p = eq + 1;
+        if (p < s.length() && s.charAt(p) == '"') {
+            final int close = s.indexOf('"', p + 1);
+            return close > 0 && close + 1 < s.length() && s.charAt(close + 1) == ',';
+        }
+        while (p < s.length() && s.charAt(p) != ' ' && s.charAt(p) != ',') {
+            p++;
+        }
+        return p < s.length() && s.charAt(p) == ',' && KeyValues.keyFollows(s, p + 1);
     }
 
     ParseResult parse(final Line line) {
@@ -41,7 +59,7 @@ final class FortiGateParser {
                 return ParseResult.invalid(FORMAT, problem);
             }
         } else {
-            KeyValues.parse(line.body, 0, kv);
+            KeyValues.parse(line.body, 0, kv, commaSeparated(line.body, 0));
         }
         final String type = kv.get("type");
         if (type == null) {
@@ -50,10 +68,13 @@ final class FortiGateParser {
         if (!type.equals("traffic")) {
             return ParseResult.skipped(FORMAT, "FortiGate type=" + type + " is not a connection event");
         }
-        final String src = IpText.canonical(kv.get("srcip"));
-        final String dst = IpText.canonical(kv.get("dstip"));
+        // IPv6 sessions: srcip/dstip hold the IPv6 address, or are absent and srcip6/dstip6 carry it.
+        final String srcText = kv.containsKey("srcip") ? kv.get("srcip") : kv.get("srcip6");
+        final String dstText = kv.containsKey("dstip") ? kv.get("dstip") : kv.get("dstip6");
+        final String src = IpText.canonical(srcText);
+        final String dst = IpText.canonical(dstText);
         if (src == null || dst == null) {
-            return ParseResult.invalid(FORMAT, "srcip " + Events.quote(kv.get("srcip")) + " or dstip " + Events.quote(kv.get("dstip"))
+            return ParseResult.invalid(FORMAT, "srcip " + Events.quote(srcText) + " or dstip " + Events.quote(dstText)
                     + " is missing or not an IP address");
         }
         final String protoText = kv.get("proto");
@@ -73,14 +94,23 @@ final class FortiGateParser {
             sp = a;
             dp = b;
         }
-        final String action = kv.get("action");
-        if (action == null) {
-            return ParseResult.invalid(FORMAT, "FortiGate traffic line without action=");
+        // The log reference: action is "deny" when the policy blocked the session, "start" for a session-start
+        // log, and otherwise how an allowed session ended. Older FortiOS wrote the decision as status=; a line
+        // without either still says what the security profiles did in utmaction=.
+        String action = kv.get("action");
+        if (action == null || action.isEmpty()) {
+            action = kv.get("status");
         }
-        // accept, close, timeout and the resets all describe a session the policy allowed.
-        final FirewallAction normalised = switch (action) {
-            case "accept", "close", "timeout", "server-rst", "client-rst", "start", "ip-conn", "dns" -> FirewallAction.ALLOW;
-            case "deny", "block", "drop", "blocked", "denied" -> FirewallAction.DROP;
+        if (action == null || action.isEmpty()) {
+            action = kv.get("utmaction");
+        }
+        if (action == null || action.isEmpty()) {
+            return ParseResult.invalid(FORMAT, "FortiGate traffic line without action=, status= or utmaction=");
+        }
+        final FirewallAction normalised = switch (action.toLowerCase(java.util.Locale.ROOT)) {
+            case "accept", "accepted", "allow", "allowed", "pass", "passthrough", "monitor", "close", "timeout", "server-rst",
+                    "client-rst", "start", "ip-conn", "dns" -> FirewallAction.ALLOW;
+            case "deny", "block", "drop", "blocked", "denied", "dropped" -> FirewallAction.DROP;
             case "reject", "reset" -> FirewallAction.REJECT;
             default -> FirewallAction.UNKNOWN;
         };
