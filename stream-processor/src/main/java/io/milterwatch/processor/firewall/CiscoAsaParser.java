@@ -38,7 +38,7 @@ final class CiscoAsaParser {
     private static final Pattern DENY_FROM = Pattern.compile("^Deny (inbound|outbound) (\\S+) from " + EP + " to " + EP);
     private static final Pattern DENY_SRC = Pattern.compile(
             "^Deny (?:(inbound|outbound) )?(protocol \\d+|\\S+) src " + EP + "(?: \\([^)]*\\))? dst " + EP + "(?: \\([^)]*\\))?"
-                    + "(?: by access-group \"([^\"]*)\")?");
+                    + "(?:,? \\(?type \\d+, code \\d+\\)?,?)?(?: by access-group \"([^\"]*)\")?");
     private static final Pattern DENY_NO_CONN = Pattern.compile("^Deny (\\S+) \\(no connection\\) from " + EP + " to " + EP);
     private static final Pattern DENY_SPOOF = Pattern.compile("^Deny IP (?:spoof|due to Land Attack) from \\(?([^) ]+)\\)? to " + EP);
     private static final Pattern DENY_RPF = Pattern.compile("^Deny (\\S+) reverse path check from " + EP + " to " + EP);
@@ -47,9 +47,9 @@ final class CiscoAsaParser {
     private static final Pattern ICMP_OUTBOUND_LIST = Pattern.compile("^ICMP packet type \\S+ denied by outbound list (\\S+) src "
             + EP + " dest " + EP);
     private static final Pattern ACCESS_LIST = Pattern.compile(
-            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (\\S+?\\(\\d+\\))(?:\\([^)]*\\))* -> (\\S+?\\(\\d+\\))(?:\\([^)]*\\))* ");
+            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (?:for user (?:'[^']*'|\\S+) )?(\\S+?\\(\\d+\\))(?:\\([^)]*\\))* -> (\\S+?\\(\\d+\\))(?:\\([^)]*\\))* ");
     private static final Pattern ACCESS_LIST_NO_PORTS = Pattern.compile(
-            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (\\S+?)(?:\\([^)]*\\))* -> (\\S+?)(?:\\([^)]*\\))* hit-cnt");
+            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (?:for user (?:'[^']*'|\\S+) )?(\\S+?)(?:\\([^)]*\\))* -> (\\S+?)(?:\\([^)]*\\))* hit-cnt");
     private static final Pattern BUILT = Pattern.compile("^Built (inbound|outbound) (\\S+) connection (\\d+) for " + EP
             + " \\([^)]*\\)(?: ?\\([^)]*\\))* to " + EP);
     private static final Pattern BUILT_ICMP = Pattern.compile("^Built (inbound|outbound) (ICMP|ICMPv6) connection for faddr " + EP
@@ -57,6 +57,7 @@ final class CiscoAsaParser {
     private static final Pattern TEARDOWN = Pattern.compile("^Teardown (TCP|UDP|SCTP) connection (\\d+) for " + EP + "(?: \\([^)]*\\))* to "
             + EP + "(?: \\([^)]*\\))* duration");
     private static final Pattern BYPASS = Pattern.compile("^(Built|Teardown) (TCP) state-bypass connection (\\d+) from " + EP + " to " + EP);
+    private static final Pattern ICMP_INVALID_CODE = Pattern.compile("^Denied invalid ICMP code \\d+, for " + EP + " \\([^)]*\\) to " + EP);
     private static final Pattern ICMP_NO_SESSION = Pattern.compile("^Denied ICMP type=\\d+, from (?:laddr )?" + EP
             + " on interface \\S+ to " + EP);
     private static final Pattern ICMP_ERROR = Pattern.compile("^No matching connection for ICMP error message: (\\S+) src " + EP
@@ -165,6 +166,9 @@ final class CiscoAsaParser {
         if ((m = BYPASS.matcher(text)).find()) {
             final ParseResult r = event(line, FirewallAction.ALLOW, m.group(1), m.group(2), m.group(4), m.group(5), null, device, null);
             return withConnection(r, m.group(3), null);
+        }
+        if ((m = ICMP_INVALID_CODE.matcher(text)).find()) {
+            return event(line, FirewallAction.DROP, "Denied invalid ICMP code", "icmp", m.group(1), m.group(2), null, device, null);
         }
         if ((m = ICMP_NO_SESSION.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "Denied", "icmp", m.group(1), m.group(2), null, device, null);
@@ -332,6 +336,10 @@ final class CiscoAsaParser {
         static Endpoint parse(final String text) {
             final Endpoint e = new Endpoint();
             String t = text;
+            // 313004 ends its destination with a colon: "to 192.0.2.2: no matching session".
+            if (t.endsWith(":") && !t.endsWith("::")) {
+                t = t.substring(0, t.length() - 1);
+            }
             // An unclosed bracket belongs to the text after the endpoint ("10.0.0.1(type 8, code 0)").
             final int open0 = t.indexOf('(');
             if (open0 > 0 && t.indexOf(')', open0) < 0) {

@@ -29,7 +29,9 @@ final class FortiGateParser {
 
     static boolean matches(final String s) {
         return (s.contains("devname=") || s.contains("devid=")) && (s.contains("logid=") || s.contains("type="))
-                || s.contains("logid=") && s.contains("type=") && (s.contains("subtype=") || s.contains("vd="))
+                || (s.contains("logid=") || s.contains("log_id=") || s.contains("device_id=")) && s.contains("type=")
+                        && (s.contains("subtype=") || s.contains("vd="))
+                || (s.contains("type=traffic") || s.contains("type=\"traffic\"")) && s.contains("subtype=")
                 || s.contains("CEF:") && s.contains("|Fortinet|");
     }
 
@@ -69,8 +71,9 @@ final class FortiGateParser {
             return ParseResult.skipped(FORMAT, "FortiGate type=" + type + " is not a connection event");
         }
         // IPv6 sessions: srcip/dstip hold the IPv6 address, or are absent and srcip6/dstip6 carry it.
-        final String srcText = kv.containsKey("srcip") ? kv.get("srcip") : kv.get("srcip6");
-        final String dstText = kv.containsKey("dstip") ? kv.get("dstip") : kv.get("dstip6");
+        // FortiOS 4 and older named them src=/dst=/src_port=/dst_port=.
+        final String srcText = first(kv, "srcip", "srcip6", "src");
+        final String dstText = first(kv, "dstip", "dstip6", "dst");
         final String src = IpText.canonical(srcText);
         final String dst = IpText.canonical(dstText);
         if (src == null || dst == null) {
@@ -85,11 +88,13 @@ final class FortiGateParser {
         Integer sp = null;
         Integer dp = null;
         if (Events.hasPorts(protocol)) {
-            final int a = Events.port(kv.get("srcport"));
-            final int b = Events.port(kv.get("dstport"));
+            final String spText = first(kv, "srcport", "src_port", null);
+            final String dpText = first(kv, "dstport", "dst_port", null);
+            final int a = Events.port(spText);
+            final int b = Events.port(dpText);
             if (a < 0 || b < 0) {
-                return ParseResult.invalid(FORMAT, "srcport " + Events.quote(kv.get("srcport")) + " / dstport "
-                        + Events.quote(kv.get("dstport")) + " missing or not 0..65535");
+                return ParseResult.invalid(FORMAT, "srcport " + Events.quote(spText) + " / dstport " + Events.quote(dpText)
+                        + " missing or not 0..65535");
             }
             sp = a;
             dp = b;
@@ -125,6 +130,17 @@ final class FortiGateParser {
         final String policy = kv.getOrDefault("policyname", kv.get("policyid"));
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
                 direction, device, policy));
+    }
+
+    private static String first(final Map<String, String> kv, final String a, final String b, final String c) {
+        String v = kv.get(a);
+        if (v == null || v.isEmpty()) {
+            v = kv.get(b);
+        }
+        if ((v == null || v.isEmpty()) && c != null) {
+            v = kv.get(c);
+        }
+        return v;
     }
 
     /** CEF header and extension into FortiGate's own key names; null, or what is wrong. */
