@@ -31,7 +31,7 @@ final class CiscoAsaParser {
 
     static final String FORMAT = "cisco-asa";
 
-    private static final Pattern TAG = Pattern.compile("^%?(?:ASA|FTD|PIX|FWSM)-(?:session-)?(\\d)-(\\d{6}): ?");
+    private static final Pattern TAG = Pattern.compile("^%?(?:ASA|FTD|PIX|FWSM)-(?:session-)?(\\d)-(\\d{6})(?:: ?| )");
     private static final Pattern BARE_ID = Pattern.compile("^(\\d{6}): ");
     private static final String EP = "(\\S+)";
     private static final Pattern IN_DENIED = Pattern.compile("^Inbound (\\S+) connection denied from " + EP + " to " + EP);
@@ -54,8 +54,12 @@ final class CiscoAsaParser {
             + " \\([^)]*\\)(?: ?\\([^)]*\\))* to " + EP);
     private static final Pattern BUILT_ICMP = Pattern.compile("^Built (inbound|outbound) (ICMP|ICMPv6) connection for faddr " + EP
             + " gaddr " + EP + " laddr " + EP);
-    private static final Pattern TEARDOWN = Pattern.compile("^Teardown (TCP|UDP|SCTP) connection (\\d+) for " + EP + "(?: \\([^)]*\\))* to "
-            + EP + "(?: \\([^)]*\\))* duration");
+    // Identities follow an endpoint in brackets, glued or not, and may contain spaces ("(LOCAL\\First Last)");
+    // old releases print a bare user name.
+    private static final Pattern TEARDOWN = Pattern.compile("^Teardown (TCP|UDP|SCTP) connection (\\d+) for " + EP + ".*? to " + EP
+            + ".*? duration ");
+    private static final Pattern DYNAMIC_FILTER = Pattern.compile("^Dynamic Filter (permitted|monitored|dropped) [a-z ]*?listed (\\S+) "
+            + "traffic from " + EP + " \\([^)]*\\) to " + EP);
     private static final Pattern BYPASS = Pattern.compile("^(Built|Teardown) (TCP) state-bypass connection (\\d+) from " + EP + " to " + EP);
     private static final Pattern ICMP_INVALID_CODE = Pattern.compile("^Denied invalid ICMP code \\d+, for " + EP + " \\([^)]*\\) to " + EP);
     private static final Pattern ICMP_NO_SESSION = Pattern.compile("^Denied ICMP type=\\d+, from (?:laddr )?" + EP
@@ -166,6 +170,11 @@ final class CiscoAsaParser {
         if ((m = BYPASS.matcher(text)).find()) {
             final ParseResult r = event(line, FirewallAction.ALLOW, m.group(1), m.group(2), m.group(4), m.group(5), null, device, null);
             return withConnection(r, m.group(3), null);
+        }
+        if ((m = DYNAMIC_FILTER.matcher(text)).find()) {
+            // 338001-338008: the botnet traffic filter let a connection through (permitted, monitored) or dropped it.
+            final FirewallAction action = m.group(1).equals("dropped") ? FirewallAction.DROP : FirewallAction.ALLOW;
+            return event(line, action, "Dynamic Filter " + m.group(1), m.group(2), m.group(3), m.group(4), null, device, null);
         }
         if ((m = ICMP_INVALID_CODE.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "Denied invalid ICMP code", "icmp", m.group(1), m.group(2), null, device, null);
