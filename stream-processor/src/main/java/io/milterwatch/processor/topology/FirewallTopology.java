@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * firewall.raw (key: none or the device; value: one log line, or shipper JSON with it in "message")
  *   └─ firewall-parse [stateless per record; per-task parser state: W3C #Fields: per key]
- *        ├─ EVENT ─┬─ no connection id ── by destination ─────────────────────────────┐
- *        │         └─ connection id (ASA/FTD) ── by (device, id) ── repartition ──      │
- *        │              firewall-connection-dedupe [window store, 24 h]: first only ── by destination
- *        │                                                       └─ merge ── watched only ─▶ firewall.events (key: dst ip:port)
+ *        ├─ EVENT ─┬─ no connection id ─────────────────────────────── by destination ─┐
+ *        │         └─ connection id (ASA/FTD) ─ by (device, id) ─ repartition             │
+ *        │              └─ firewall-connection-dedupe [window store, 24 h]: first only ─ by destination
+ *        │                                                                               └─ merge ─ watched only
+ *        │                                                         ───▶ firewall.events (key: dst ip:port, FirewallEvent)
  *        ├─ INVALID ── firewall-dead-letter ───────────────▶ dlq (original bytes; reason, source offset headers)
  *        └─ SKIPPED ── counted (sensor firewall-parse skipped-total), logged at DEBUG, not forwarded
  * </pre>

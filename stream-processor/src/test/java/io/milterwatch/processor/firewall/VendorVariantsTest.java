@@ -141,6 +141,11 @@ class VendorVariantsTest {
         final FirewallEvent icmp6 = event("<134>Nov 28 09:59:01 fw filterlog[123]: 6,,,1000000105,igb1,match,block,in,6,0x00,0x00000,255,"
                 + "ICMPv6,58,32,2001:db8::7,2001:db8::25,");
         assertThat(icmp6.getProtocol()).isEqualTo("icmpv6");
+        // MLD reports: a hop-by-hop options header (protocol 0) comes first.
+        final FirewallEvent mld = event("<134>Nov 28 09:59:01 fw filterlog[123]: 8,,,1000000107,igb0,match,block,in,6,0x00,0x00000,1,"
+                + "Options,0,32,fe80::1,ff02::16,HBH,PADN,RTALERT 0x0000,");
+        assertThat(mld.getProtocol()).isEqualTo("hopopt");
+        assertThat(mld.getDstIp()).isEqualTo("ff02::16");
         assertThat(parse("5,,,1000000103,igb0,match,block,in,4,0x0,,64").reason()).contains("truncated");
         // Digits and commas alone are not filterlog.
         assertThat(FilterlogParser.bareCsv("1,2,3,4,5,6,7,8,9,10")).isFalse();
