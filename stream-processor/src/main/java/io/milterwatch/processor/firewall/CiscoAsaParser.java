@@ -61,6 +61,22 @@ final class CiscoAsaParser {
     private static final Pattern DYNAMIC_FILTER = Pattern.compile("^Dynamic Filter (permitted|monitored|dropped) [a-z ]*?listed (\\S+) "
             + "traffic from " + EP + " \\([^)]*\\) to " + EP);
     private static final Pattern BYPASS = Pattern.compile("^(Built|Teardown) (TCP) state-bypass connection (\\d+) from " + EP + " to " + EP);
+    // Packets and connections the device dropped, in the catalogue's words (a port may end in ';' or ',').
+    private static final String EPX = "([^\\s;,]+)";
+    private static final Pattern DROPPED = Pattern.compile("^(?:"
+            + "(?<p1>TCP|UDP|SCTP) flow from " + EPX + " to " + EPX + " is dropped"                                       // 421001
+            + "|PAT pool exhausted\\. Unable to create (?<p2>\\S+) connection from " + EPX + " to " + EPX            // 202010
+            + "|(?:IPS|SFR) requested to drop (?<p3>\\S+) packet from " + EPX + " to " + EPX                          // 420002, 434002
+            + "|Dropped (?<p4>\\S+) DNS (?:request|reply|query|response) from " + EPX + " to " + EPX                   // 410001
+            + "|Through-the-device packet to/from management-only network is denied: (?<p5>\\S+) src " + EPX + " dst " + EPX // 418001
+            + "|ESMTP Classification: Dropped connection for ESMTP Request from " + EPX + " to " + EPX                // 108004
+            + "|Invalid transport field for protocol=(?<p7>\\S+), from " + EPX + " to " + EPX                         // 500004
+            + "|Bad (?<p8>TCP|UDP) hdr length \\([^)]*\\) from " + EPX + " to " + EPX                                // 500003
+            + "|(?<p9>TCP|UDP) connection limit exceeded from " + EPX + " to " + EPX                                    // 710004
+            + "|Deny (?<p10>\\S+) connection spoof from " + EPX + " to " + EPX                                         // 106022
+            + "|Deny IP teardrop fragment \\([^)]*\\) from " + EPX + " to " + EPX                                    // 106020
+            + "|Shunned packet: " + EPX + " ==? " + EPX                                                                  // 401004
+            + ")");
     private static final Pattern ICMP_INVALID_CODE = Pattern.compile("^Denied invalid ICMP code \\d+, for " + EP + " \\([^)]*\\) to " + EP);
     private static final Pattern ICMP_NO_SESSION = Pattern.compile("^Denied ICMP type=\\d+, from (?:laddr )?" + EP
             + " on interface \\S+ to " + EP);
@@ -171,6 +187,9 @@ final class CiscoAsaParser {
             final ParseResult r = event(line, FirewallAction.ALLOW, m.group(1), m.group(2), m.group(4), m.group(5), null, device, null);
             return withConnection(r, m.group(3), null);
         }
+        if ((m = DROPPED.matcher(text)).find()) {
+            return dropped(line, m, device);
+        }
         if ((m = DYNAMIC_FILTER.matcher(text)).find()) {
             // 338001-338008: the botnet traffic filter let a connection through (permitted, monitored) or dropped it.
             final FirewallAction action = m.group(1).equals("dropped") ? FirewallAction.DROP : FirewallAction.ALLOW;
@@ -211,6 +230,31 @@ final class CiscoAsaParser {
             return ParseResult.invalid(FORMAT, "ASA message text without a known form: " + Events.quote(text));
         }
         return ParseResult.skipped(FORMAT, "ASA message " + id + " is not a connection event");
+    }
+
+    /** One of {@link #DROPPED}'s alternatives: the protocol group of the alternative that matched, then its two endpoints. */
+    private ParseResult dropped(final Line line, final Matcher m, final String device) {
+        String protocol = null;
+        int first = -1;
+        for (int g = 1; g <= m.groupCount(); g++) {
+            if (m.group(g) != null) {
+                first = g;
+                break;
+            }
+        }
+        for (final String name : new String[] {"p1", "p2", "p3", "p4", "p5", "p7", "p8", "p9", "p10"}) {
+            if (m.group(name) != null) {
+                protocol = m.group(name);
+            }
+        }
+        final String text = m.group(0);
+        if (protocol == null) {
+            protocol = text.startsWith("ESMTP") ? "tcp" : "ip";
+        } else {
+            first++; // the protocol group precedes the endpoints
+        }
+        return event(line, FirewallAction.DROP, text.substring(0, Math.min(text.length(), text.indexOf(' ') < 0 ? text.length()
+                : text.indexOf(' '))), protocol, m.group(first), m.group(first + 1), null, device, null);
     }
 
     /**

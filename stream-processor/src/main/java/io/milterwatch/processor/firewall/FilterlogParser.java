@@ -161,9 +161,10 @@ final class FilterlogParser {
         };
         final String dir = field(s, 7);
         final String direction = "in".equals(dir) ? "IN" : "out".equals(dir) ? "OUT" : null;
-        // The tracker identifies the rule across reloads (the GUI's "rule id"); the number is positional.
+        // The tracker (pfSense) or label (OPNsense) identifies the rule across reloads; the number is positional.
+        // OPNsense writes the label "0" when the system could not return the labels.
         final String tracker = field(s, 3);
-        final String rule = tracker.isEmpty() ? field(s, 0) : tracker;
+        final String rule = tracker.isEmpty() || "0".equals(tracker) ? field(s, 0) : tracker;
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, Times.MISSING, normalised, action, protocol, src,
                 srcPort, dst, dstPort, direction, null, rule.isEmpty() ? null : rule));
     }

@@ -87,9 +87,13 @@ final class FortiGateParser {
         }
         Integer sp = null;
         Integer dp = null;
-        if (Events.hasPorts(protocol)) {
-            final String spText = first(kv, "srcport", "src_port", null);
-            final String dpText = first(kv, "dstport", "dst_port", null);
+        String note = null;
+        final String spText = first(kv, "srcport", "src_port", null);
+        final String dpText = first(kv, "dstport", "dst_port", null);
+        if (Events.hasPorts(protocol) && spText == null && dpText == null) {
+            // FortiOS 3/4 "subtype=other" lines name no ports at all: the event is keyed by the bare address.
+            note = "no ports in the line";
+        } else if (Events.hasPorts(protocol)) {
             final int a = Events.port(spText);
             final int b = Events.port(dpText);
             if (a < 0 || b < 0) {
@@ -119,7 +123,10 @@ final class FortiGateParser {
             case "reject", "reset" -> FirewallAction.REJECT;
             default -> FirewallAction.UNKNOWN;
         };
-        final long time = time(kv);
+        long time = time(kv);
+        if (time == Long.MIN_VALUE + 1 && line.headerTimeMs != Times.MISSING) {
+            time = Times.MISSING; // a damaged date=/time= pair, but the syslog header has the time
+        }
         if (time == Long.MIN_VALUE + 1) {
             return ParseResult.invalid(FORMAT, "date=" + Events.quote(kv.get("date")) + " time=" + Events.quote(kv.get("time"))
                     + " is not a valid time");
@@ -129,7 +136,7 @@ final class FortiGateParser {
         final String device = kv.getOrDefault("devname", kv.get("devid"));
         final String policy = kv.getOrDefault("policyname", kv.get("policyid"));
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
-                direction, device, policy));
+                direction, device, policy), note);
     }
 
     private static String first(final Map<String, String> kv, final String a, final String b, final String c) {

@@ -45,6 +45,29 @@ class VendorVariantsTest {
     }
 
     @Test
+    void shouldReadTheCataloguesDropMessagesWhenTheDeviceDroppedAPacketOrConnection() {
+        final FirewallEvent esmtp = event("%ASA-4-108004: ESMTP Classification: Dropped connection for ESMTP Request from "
+                + "inside:192.0.2.7/49536 to outside:198.51.100.25/25; matched Class 4: header line length gt 998");
+        assertThat(esmtp.getDstPort()).isEqualTo(25);
+        assertThat(esmtp.getProtocol()).isEqualTo("tcp");
+        assertThat(esmtp.getAction()).isEqualTo(FirewallAction.DROP);
+        final FirewallEvent dns = event("%ASA-4-410001: Dropped UDP DNS request from outside:198.51.100.7/46951 to dmz:192.0.2.53/53; "
+                + "label length 46 bytes exceeds remaining packet length limit of 17 bytes");
+        assertThat(dns.getDstIp()).isEqualTo("192.0.2.53");
+        assertThat(dns.getDstPort()).isEqualTo(53);
+        assertThat(event("%ASA-4-434002: SFR requested to drop TCP packet from outside:198.51.100.7/51115 to dmz:192.0.2.25/8891")
+                .getDstPort()).isEqualTo(8891);
+        assertThat(event("%ASA-7-710004: TCP connection limit exceeded from 198.51.100.7/11 to outside:192.0.2.2/22 (current "
+                + "connections/connection limit = 11/10)").getAction()).isEqualTo(FirewallAction.DROP);
+        final FirewallEvent shun = event("%ASA-4-401004: Shunned packet: 198.51.100.7 = 192.0.2.2 on interface outside");
+        assertThat(shun.getSrcIp()).isEqualTo("198.51.100.7");
+        assertThat(shun.getDstIp()).isEqualTo("192.0.2.2");
+        // A flow the device let through without inspection is no decision to drop it.
+        assertThat(parse("%ASA-3-421007: UDP flow from inside:192.0.2.7/60803 to outside:198.51.100.8/53 is skipped because "
+                + "application has failed").status()).isEqualTo(ParseStatus.SKIPPED);
+    }
+
+    @Test
     void shouldDropTheIdentityWhenAnEndpointCarriesAUserInBrackets() {
         final FirewallEvent e = event("%ASA-4-106023: Deny tcp src outside:192.0.2.2/1(DOMAIN\\user) dst inside:192.0.2.25/8891"
                 + "(DOMAIN\\other) by access-group \"outside_in\" [0x0, 0x0]");
@@ -116,6 +139,10 @@ class VendorVariantsTest {
         assertThat(old.getRawAction()).isEqualTo("deny");
         assertThat(old.getSrcIp()).isEqualTo("192.0.2.49");
         assertThat(old.getDstPort()).isEqualTo(443);
+        final ParseResult noPorts = parse("date=2011-07-24 time=10:13:03 devname=FG100A device_id=FG100A3907500000 log_id=0038016004 "
+                + "type=traffic subtype=other status=deny src=198.51.100.3 dst=192.0.2.4 proto=6 service=tcp");
+        assertThat(noPorts.event().getDstPort()).isNull();
+        assertThat(noPorts.reason()).contains("no ports");
         final FirewallEvent utm = event("date=2024-03-05 time=15:22:11 devname=\"FGT60F\" logid=\"0000000013\" type=\"traffic\" "
                 + "subtype=\"forward\" srcip=203.0.113.7 srcport=51515 dstip=192.0.2.25 dstport=8891 proto=6 utmaction=\"block\"");
         assertThat(utm.getAction()).isEqualTo(FirewallAction.DROP);
@@ -130,6 +157,10 @@ class VendorVariantsTest {
         assertThat(bare.getDstPort()).isEqualTo(8891);
         assertThat(bare.getAction()).isEqualTo(FirewallAction.DROP);
         assertThat(bare.getFormat()).isEqualTo("pfsense");
+        assertThat(bare.getRule()).isEqualTo("1000000103");
+        // OPNsense writes the label "0" when it could not read the rule labels: the rule number is all there is.
+        assertThat(event("12,,,0,em0,match,block,in,4,0x0,,64,0,0,DF,17,udp,60,203.0.113.7,192.0.2.25,51515,8891,40").getRule())
+                .isEqualTo("12");
         final FirewallEvent carp = event("<134>Nov 28 09:59:01 fw filterlog[123]: 48,16777216,,1000000201,em0,match,pass,in,4,0x10,,255,"
                 + "5365,0,DF,112,carp,56,192.0.2.11,224.0.0.18,advertise,255,1,2,0,1");
         assertThat(carp.getProtocol()).isEqualTo("vrrp");
