@@ -47,17 +47,17 @@ final class CiscoAsaParser {
     private static final Pattern ICMP_OUTBOUND_LIST = Pattern.compile("^ICMP packet type \\S+ denied by outbound list (\\S+) src "
             + EP + " dest " + EP);
     private static final Pattern ACCESS_LIST = Pattern.compile(
-            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (?:for user (?:'[^']*'|\\S+) )?(\\S+?\\(\\d+\\))(?:\\([^)]*\\))* -> (\\S+?\\(\\d+\\))(?:\\([^)]*\\))* ");
+            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (?:for user (?:'[^']*'|\\S+) )?([^\\s(]+\\(\\d+\\))(?:\\([^)]*\\))* -> ([^\\s(]+\\(\\d+\\))(?:\\([^)]*\\))* ");
     private static final Pattern ACCESS_LIST_NO_PORTS = Pattern.compile(
-            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (?:for user (?:'[^']*'|\\S+) )?(\\S+?)(?:\\([^)]*\\))* -> (\\S+?)(?:\\([^)]*\\))* hit-cnt");
+            "^access-list (\\S+) (permitted|denied|est-allowed) (\\S+) (?:for user (?:'[^']*'|\\S+) )?([^\\s(]+)(?:\\([^)]*\\))* -> ([^\\s(]+)(?:\\([^)]*\\))* hit-cnt");
     private static final Pattern BUILT = Pattern.compile("^Built (inbound|outbound) (\\S+) connection (\\d+) for " + EP
             + " \\([^)]*\\)(?: ?\\([^)]*\\))* to " + EP);
     private static final Pattern BUILT_ICMP = Pattern.compile("^Built (inbound|outbound) (ICMP|ICMPv6) connection for faddr " + EP
             + " gaddr " + EP + " laddr " + EP);
-    // Identities follow an endpoint in brackets, glued or not, and may contain spaces ("(LOCAL\\First Last)");
-    // old releases print a bare user name.
-    private static final Pattern TEARDOWN = Pattern.compile("^Teardown (TCP|UDP|SCTP) connection (\\d+) for " + EP + ".*? to " + EP
-            + ".*? duration ");
+    // The rest of a teardown is read by hand (teardown()): identities follow an endpoint in brackets, glued or
+    // not, may contain spaces ("(LOCAL\\First Last)"), and old releases print a bare user name; a regex that
+    // allows all that backtracks quadratically on a hostile line.
+    private static final Pattern TEARDOWN = Pattern.compile("^Teardown (TCP|UDP|SCTP) connection (\\d{1,12}) for ");
     private static final Pattern DYNAMIC_FILTER = Pattern.compile("^Dynamic Filter (permitted|monitored|dropped) [a-z ]*?listed (\\S+) "
             + "traffic from " + EP + " \\([^)]*\\) to " + EP);
     private static final Pattern BYPASS = Pattern.compile("^(Built|Teardown) (TCP) state-bypass connection (\\d+) from " + EP + " to " + EP);
@@ -181,7 +181,10 @@ final class CiscoAsaParser {
             return withConnection(r, m.group(3), null);
         }
         if ((m = TEARDOWN.matcher(text)).find()) {
-            return teardown(line, m.group(1), m.group(2), m.group(3), m.group(4), device);
+            final ParseResult r = teardown(line, m.group(1), m.group(2), text, m.end(), device);
+            if (r != null) {
+                return r;
+            }
         }
         if ((m = BYPASS.matcher(text)).find()) {
             final ParseResult r = event(line, FirewallAction.ALLOW, m.group(1), m.group(2), m.group(4), m.group(5), null, device, null);
@@ -219,12 +222,12 @@ final class CiscoAsaParser {
             return event(line, FirewallAction.DROP, "Failed to locate egress interface", m.group(1), m.group(2), m.group(3), null, device,
                     null);
         }
-        if (text.startsWith("Teardown ")) {
-            return ParseResult.skipped(FORMAT, "ASA teardown of an ICMP connection, translation, stub or local host: not counted");
-        }
         if (id != null && (id.startsWith("106") || id.equals("302013") || id.equals("302014") || id.equals("302015")
                 || id.equals("302016") || id.equals("302020"))) {
             return ParseResult.invalid(FORMAT, "ASA message " + id + " does not have its documented text: " + Events.quote(text));
+        }
+        if (text.startsWith("Teardown ")) {
+            return ParseResult.skipped(FORMAT, "ASA teardown of an ICMP connection, translation, stub or local host: not counted");
         }
         if (id == null) {
             return ParseResult.invalid(FORMAT, "ASA message text without a known form: " + Events.quote(text));
@@ -261,8 +264,19 @@ final class CiscoAsaParser {
      * 302014/302016: {@code Teardown TCP connection id for iface:addr/port to iface:addr/port duration ...}, in the
      * built message's order (lower-security side first), which does not say who opened it.
      */
-    private ParseResult teardown(final Line line, final String protocol, final String connection, final String first,
-            final String second, final String device) {
+    private ParseResult teardown(final Line line, final String protocol, final String connection, final String text, final int from,
+            final String device) {
+        int end = text.indexOf(' ', from);
+        final String first = text.substring(from, end < 0 ? text.length() : end);
+        final int to = end < 0 ? -1 : text.indexOf(" to ", end);
+        if (first.isEmpty() || to < 0) {
+            return null;
+        }
+        end = text.indexOf(' ', to + 4);
+        final String second = text.substring(to + 4, end < 0 ? text.length() : end);
+        if (second.isEmpty() || end < 0 || text.indexOf(" duration ", end) < 0) {
+            return null;
+        }
         final Endpoint a = Endpoint.parse(first);
         final Endpoint b = Endpoint.parse(second);
         // Services listen on the lower port; an initiator's port is ephemeral. With equal or missing ports keep the order.
