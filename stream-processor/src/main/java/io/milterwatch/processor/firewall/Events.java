@@ -28,6 +28,7 @@ final class Events {
     /** The IANA protocol name for a number, in lower case (the FirewallEvent convention). */
     static String protocolName(final int number) {
         return switch (number) {
+            case 0 -> "hopopt";
             case 1 -> "icmp";
             case 2 -> "igmp";
             case 4 -> "ipip";

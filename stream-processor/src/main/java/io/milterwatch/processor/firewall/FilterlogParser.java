@@ -29,6 +29,62 @@ final class FilterlogParser {
         return colon > 0 && colon < 24 ? colon + 2 : -1;
     }
 
+    /**
+     * True when the body is a filterlog CSV without its tag (a relay that kept only the message, a file of
+     * bare lines): a rule number, three more head fields, an interface, then reason, action, direction and
+     * IP version in their documented places.
+     */
+    static boolean bareCsv(final String s) {
+        if (s.isEmpty() || s.charAt(0) < '0' || s.charAt(0) > '9') {
+            return false;
+        }
+        int field = 0;
+        int start = 0;
+        for (int i = 0; i <= s.length() && field <= 8; i++) {
+            if (i < s.length() && s.charAt(i) != ',') {
+                continue;
+            }
+            if (i == s.length() && field < 9) {
+                return false;
+            }
+            switch (field) {
+                case 0 -> {
+                    for (int k = start; k < i; k++) {
+                        if (s.charAt(k) < '0' || s.charAt(k) > '9') {
+                            return false;
+                        }
+                    }
+                }
+                case 4 -> {
+                    if (i == start) {
+                        return false;
+                    }
+                }
+                case 6 -> {
+                    if (!(s.startsWith("pass", start) || s.startsWith("block", start) || s.startsWith("reject", start)
+                            || s.startsWith("match", start) || s.startsWith("scrub", start) || s.startsWith("nat", start)
+                            || s.startsWith("rdr", start) || s.startsWith("binat", start))) {
+                        return false;
+                    }
+                }
+                case 7 -> {
+                    if (!(i - start == 2 && s.startsWith("in", start) || i - start == 3 && s.startsWith("out", start))) {
+                        return false;
+                    }
+                }
+                case 8 -> {
+                    return i - start == 1 && (s.charAt(start) == '4' || s.charAt(start) == '6');
+                }
+                default -> {
+                    // rule details, reason: free text
+                }
+            }
+            field++;
+            start = i + 1;
+        }
+        return false;
+    }
+
     ParseResult parse(final Line line, final int from) {
         final String s = line.body;
         int count = 0;
@@ -105,9 +161,10 @@ final class FilterlogParser {
         };
         final String dir = field(s, 7);
         final String direction = "in".equals(dir) ? "IN" : "out".equals(dir) ? "OUT" : null;
-        // The tracker identifies the rule across reloads (the GUI's "rule id"); the number is positional.
+        // The tracker (pfSense) or label (OPNsense) identifies the rule across reloads; the number is positional.
+        // OPNsense writes the label "0" when the system could not return the labels.
         final String tracker = field(s, 3);
-        final String rule = tracker.isEmpty() ? field(s, 0) : tracker;
+        final String rule = tracker.isEmpty() || "0".equals(tracker) ? field(s, 0) : tracker;
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, Times.MISSING, normalised, action, protocol, src,
                 srcPort, dst, dstPort, direction, null, rule.isEmpty() ? null : rule));
     }

@@ -125,6 +125,9 @@ public final class FirewallParser {
         if (csv >= 0) {
             return filterlog.parse(line, csv);
         }
+        if (FilterlogParser.bareCsv(s)) {
+            return filterlog.parse(line, 0);
+        }
         if (NetfilterParser.fieldsStart(s) >= 0) {
             return netfilter.parse(line);
         }
@@ -170,7 +173,7 @@ public final class FirewallParser {
             case NetfilterParser.FORMAT -> netfilter.parse(line);
             case FilterlogParser.FORMAT -> {
                 final int csv = FilterlogParser.csvStart(s);
-                if (csv < 0 && !"filterlog".equals(line.tag)) {
+                if (csv < 0 && !"filterlog".equals(line.tag) && !FilterlogParser.bareCsv(s)) {
                     yield line.tag != null ? ParseResult.skipped(FilterlogParser.FORMAT, "message from " + Events.quote(line.tag)
                             + " is not filterlog") : ParseResult.invalid(FilterlogParser.FORMAT, "not a filterlog line");
                 }

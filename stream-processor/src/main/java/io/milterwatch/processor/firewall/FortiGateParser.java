@@ -29,7 +29,27 @@ final class FortiGateParser {
 
     static boolean matches(final String s) {
         return (s.contains("devname=") || s.contains("devid=")) && (s.contains("logid=") || s.contains("type="))
+                || (s.contains("logid=") || s.contains("log_id=") || s.contains("device_id=")) && s.contains("type=")
+                        && (s.contains("subtype=") || s.contains("vd="))
+                || (s.contains("type=traffic") || s.contains("type=\"traffic\"")) && s.contains("subtype=")
                 || s.contains("CEF:") && s.contains("|Fortinet|");
+    }
+
+    /** FortiOS {@code format csv}: the first value is followed by a comma and the next key, not by a space. */
+    static boolean commaSeparated(final String s, final int from) {
+        final int eq = s.indexOf('=', from);
+        if (eq < 0) {
+            return false;
+        }
+        int p = eq + 1;
+        if (p < s.length() && s.charAt(p) == '"') {
+            final int close = s.indexOf('"', p + 1);
+            return close > 0 && close + 1 < s.length() && s.charAt(close + 1) == ',';
+        }
+        while (p < s.length() && s.charAt(p) != ' ' && s.charAt(p) != ',') {
+            p++;
+        }
+        return p < s.length() && s.charAt(p) == ',' && KeyValues.keyFollows(s, p + 1);
     }
 
     ParseResult parse(final Line line) {
@@ -41,7 +61,7 @@ final class FortiGateParser {
                 return ParseResult.invalid(FORMAT, problem);
             }
         } else {
-            KeyValues.parse(line.body, 0, kv);
+            KeyValues.parse(line.body, 0, kv, commaSeparated(line.body, 0));
         }
         final String type = kv.get("type");
         if (type == null) {
@@ -50,10 +70,14 @@ final class FortiGateParser {
         if (!type.equals("traffic")) {
             return ParseResult.skipped(FORMAT, "FortiGate type=" + type + " is not a connection event");
         }
-        final String src = IpText.canonical(kv.get("srcip"));
-        final String dst = IpText.canonical(kv.get("dstip"));
+        // IPv6 sessions: srcip/dstip hold the IPv6 address, or are absent and srcip6/dstip6 carry it.
+        // FortiOS 4 and older named them src=/dst=/src_port=/dst_port=.
+        final String srcText = first(kv, "srcip", "srcip6", "src");
+        final String dstText = first(kv, "dstip", "dstip6", "dst");
+        final String src = IpText.canonical(srcText);
+        final String dst = IpText.canonical(dstText);
         if (src == null || dst == null) {
-            return ParseResult.invalid(FORMAT, "srcip " + Events.quote(kv.get("srcip")) + " or dstip " + Events.quote(kv.get("dstip"))
+            return ParseResult.invalid(FORMAT, "srcip " + Events.quote(srcText) + " or dstip " + Events.quote(dstText)
                     + " is missing or not an IP address");
         }
         final String protoText = kv.get("proto");
@@ -63,28 +87,46 @@ final class FortiGateParser {
         }
         Integer sp = null;
         Integer dp = null;
-        if (Events.hasPorts(protocol)) {
-            final int a = Events.port(kv.get("srcport"));
-            final int b = Events.port(kv.get("dstport"));
+        String note = null;
+        final String spText = first(kv, "srcport", "src_port", null);
+        final String dpText = first(kv, "dstport", "dst_port", null);
+        if (Events.hasPorts(protocol) && spText == null && dpText == null) {
+            // FortiOS 3/4 "subtype=other" lines name no ports at all: the event is keyed by the bare address.
+            note = "no ports in the line";
+        } else if (Events.hasPorts(protocol)) {
+            final int a = Events.port(spText);
+            final int b = Events.port(dpText);
             if (a < 0 || b < 0) {
-                return ParseResult.invalid(FORMAT, "srcport " + Events.quote(kv.get("srcport")) + " / dstport "
-                        + Events.quote(kv.get("dstport")) + " missing or not 0..65535");
+                return ParseResult.invalid(FORMAT, "srcport " + Events.quote(spText) + " / dstport " + Events.quote(dpText)
+                        + " missing or not 0..65535");
             }
             sp = a;
             dp = b;
         }
-        final String action = kv.get("action");
-        if (action == null) {
-            return ParseResult.invalid(FORMAT, "FortiGate traffic line without action=");
+        // The log reference: action is "deny" when the policy blocked the session, "start" for a session-start
+        // log, and otherwise how an allowed session ended. Older FortiOS wrote the decision as status=; a line
+        // without either still says what the security profiles did in utmaction=.
+        String action = kv.get("action");
+        if (action == null || action.isEmpty()) {
+            action = kv.get("status");
         }
-        // accept, close, timeout and the resets all describe a session the policy allowed.
-        final FirewallAction normalised = switch (action) {
-            case "accept", "close", "timeout", "server-rst", "client-rst", "start", "ip-conn", "dns" -> FirewallAction.ALLOW;
-            case "deny", "block", "drop", "blocked", "denied" -> FirewallAction.DROP;
+        if (action == null || action.isEmpty()) {
+            action = kv.get("utmaction");
+        }
+        if (action == null || action.isEmpty()) {
+            return ParseResult.invalid(FORMAT, "FortiGate traffic line without action=, status= or utmaction=");
+        }
+        final FirewallAction normalised = switch (action.toLowerCase(java.util.Locale.ROOT)) {
+            case "accept", "accepted", "allow", "allowed", "pass", "passthrough", "monitor", "close", "timeout", "server-rst",
+                    "client-rst", "start", "ip-conn", "dns" -> FirewallAction.ALLOW;
+            case "deny", "block", "drop", "blocked", "denied", "dropped" -> FirewallAction.DROP;
             case "reject", "reset" -> FirewallAction.REJECT;
             default -> FirewallAction.UNKNOWN;
         };
-        final long time = time(kv);
+        long time = time(kv);
+        if (time == Long.MIN_VALUE + 1 && line.headerTimeMs != Times.MISSING) {
+            time = Times.MISSING; // a damaged date=/time= pair, but the syslog header has the time
+        }
         if (time == Long.MIN_VALUE + 1) {
             return ParseResult.invalid(FORMAT, "date=" + Events.quote(kv.get("date")) + " time=" + Events.quote(kv.get("time"))
                     + " is not a valid time");
@@ -94,7 +136,18 @@ final class FortiGateParser {
         final String device = kv.getOrDefault("devname", kv.get("devid"));
         final String policy = kv.getOrDefault("policyname", kv.get("policyid"));
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
-                direction, device, policy));
+                direction, device, policy), note);
+    }
+
+    private static String first(final Map<String, String> kv, final String a, final String b, final String c) {
+        String v = kv.get(a);
+        if (v == null || v.isEmpty()) {
+            v = kv.get(b);
+        }
+        if ((v == null || v.isEmpty()) && c != null) {
+            v = kv.get(c);
+        }
+        return v;
     }
 
     /** CEF header and extension into FortiGate's own key names; null, or what is wrong. */

@@ -2,7 +2,10 @@ package io.milterwatch.processor.firewall;
 
 import java.util.Map;
 
-/** {@code key=value} pairs separated by spaces, values optionally in double quotes with backslash escapes. */
+/**
+ * {@code key=value} pairs separated by spaces (or, with {@code commas}, by commas too: FortiOS's
+ * {@code format csv}), values optionally in double quotes with backslash escapes.
+ */
 final class KeyValues {
 
     private KeyValues() {
@@ -10,14 +13,24 @@ final class KeyValues {
 
     /** Adds every pair of {@code s[from..]} to {@code out}; the first occurrence of a key wins. */
     static void parse(final String s, final int from, final Map<String, String> out) {
+        parse(s, from, out, false);
+    }
+
+    /**
+     * As {@link #parse(String, int, Map)}; with {@code commas}, a comma outside quotes also ends a pair when
+     * the next key follows it ({@code a=1,b="x,y",c=3}), so a comma inside an unquoted value that is not
+     * followed by {@code key=} stays in the value.
+     */
+    static void parse(final String s, final int from, final Map<String, String> out, final boolean commas) {
         final int n = s.length();
         int p = from;
         while (p < n) {
-            while (p < n && (s.charAt(p) == ' ' || s.charAt(p) == '\t' || s.charAt(p) == '[' || s.charAt(p) == ']')) {
+            while (p < n && (s.charAt(p) == ' ' || s.charAt(p) == '\t' || s.charAt(p) == '[' || s.charAt(p) == ']'
+                    || commas && s.charAt(p) == ',')) {
                 p++;
             }
             final int keyStart = p;
-            while (p < n && s.charAt(p) != '=' && s.charAt(p) != ' ') {
+            while (p < n && s.charAt(p) != '=' && s.charAt(p) != ' ' && !(commas && s.charAt(p) == ',')) {
                 p++;
             }
             if (p >= n || s.charAt(p) != '=') {
@@ -40,12 +53,28 @@ final class KeyValues {
                 value = b.toString();
             } else {
                 final int valueStart = p;
-                while (p < n && s.charAt(p) != ' ' && s.charAt(p) != ']') {
+                while (p < n && s.charAt(p) != ' ' && s.charAt(p) != ']' && !(commas && s.charAt(p) == ',' && keyFollows(s, p + 1))) {
                     p++;
                 }
                 value = s.substring(valueStart, p);
             }
             out.putIfAbsent(key, value);
         }
+    }
+
+    /** True when {@code s[at..]} starts with a key and '='. */
+    static boolean keyFollows(final String s, final int at) {
+        int p = at;
+        while (p < s.length()) {
+            final char c = s.charAt(p);
+            if (c == '=') {
+                return p > at;
+            }
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+            p++;
+        }
+        return false;
     }
 }

@@ -178,6 +178,7 @@ final class NetfilterParser {
         }
         Integer srcPort = null;
         Integer dstPort = null;
+        String cut = null;
         if (Events.hasPorts(protocol)) {
             if (sptS < 0 || dptS < 0) {
                 if (fragment) {
@@ -195,12 +196,15 @@ final class NetfilterParser {
                         + " is not 0..65535");
             }
             // The kernel writes WINDOW= on every TCP line and a second LEN= on every UDP line: a line
-            // without them was cut short, and its last field may be cut too.
-            if ("tcp".equals(protocol) && !window) {
-                return ParseResult.invalid(FORMAT, "TCP line ends before WINDOW= (truncated)");
-            }
-            if ("udp".equals(protocol) && !secondLen) {
-                return ParseResult.invalid(FORMAT, "UDP line ends before its LEN= (truncated)");
+            // without them was cut short (syslog's line limit). It still names its connection when DPT='s
+            // value is whole, i.e. more text follows it; a line that ends inside DPT= may have lost digits.
+            if ("tcp".equals(protocol) && !window || "udp".equals(protocol) && !secondLen) {
+                final String what = "tcp".equals(protocol) ? "TCP line ends before WINDOW=" : "UDP line ends before its LEN=";
+                if (dptE >= n) {
+                    return ParseResult.invalid(FORMAT, what + " and at DPT=" + Events.quote(s, dptS, dptE)
+                            + ", which may be cut (truncated)");
+                }
+                cut = "truncated: " + what + "; SRC, DST, PROTO, SPT and DPT are whole";
             }
             srcPort = sp;
             dstPort = dp;
@@ -219,7 +223,7 @@ final class NetfilterParser {
         final String rule = raw == null || raw.charAt(raw.length() - 1) != ':' ? raw
                 : raw.length() == 1 ? null : raw.substring(0, raw.length() - 1);
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, PrefixRules.action(meaning), raw, protocol,
-                src, srcPort, dst, dstPort, direction, null, rule));
+                src, srcPort, dst, dstPort, direction, null, rule), cut);
     }
 
     private static boolean uptime(final String s, final int from, final int to) {

@@ -60,8 +60,8 @@ class ProcessorMetricsIT {
             + "TOS=0x00 PREC=0x00 TTL=52 ID=4242 DF PROTO=TCP SPT=51515 DPT=8891 WINDOW=64240 RES=0x00 SYN URGP=0";
     private static final String ASA_DENY = "<164>Mar 05 2024 14:22:11 asa-1 : %ASA-4-106023: Deny tcp src outside:203.0.113.7/51515 "
             + "dst inside:198.51.100.99/8891 by access-group \"outside_in\" [0x0, 0x0]";
-    private static final String ASA_TEARDOWN = "%ASA-6-302014: Teardown TCP connection 42 for outside:203.0.113.7/51515 to "
-            + "inside:198.51.100.99/8891 duration 0:00:00 bytes 0 TCP FINs";
+    private static final String ASA_TEARDOWN = "%ASA-6-305012: Teardown dynamic TCP translation from inside:192.0.2.25/8891 to "
+            + "outside:203.0.113.25/8891 duration 0:00:30";
 
     private final HttpClient http = HttpClient.newHttpClient();
 

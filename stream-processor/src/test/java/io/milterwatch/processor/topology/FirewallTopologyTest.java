@@ -181,4 +181,80 @@ class FirewallTopologyTest {
         assertThat(out.key).isEqualTo("5.6.7.8:25");
         assertThat(out.value.getDevice()).isEqualTo("edge-1");
     }
+
+    private static final String BUILT = "<166>Nov 28 09:59:01 asa-1 : %ASA-6-302013: Built inbound TCP connection 906569140 for "
+            + "outside:203.0.113.7/51444 (203.0.113.7/51444) to inside:192.0.2.25/8891 (198.51.100.25/8891)";
+    private static final String TEARDOWN = "<166>Nov 28 09:59:31 asa-1 : %ASA-6-302014: Teardown TCP connection 906569140 for "
+            + "outside:203.0.113.7/51444 to inside:192.0.2.25/8891 duration 0:00:30 bytes 1234 TCP FINs";
+
+    private double repeated() {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("repeated-total")
+                        && e.getKey().group().contains(FirewallConnectionDeduplicator.SENSOR_SCOPE))
+                .map(Map.Entry<MetricName, ? extends Metric>::getValue)
+                .mapToDouble(m -> (Double) m.metricValue())
+                .sum();
+    }
+
+    @Test
+    void shouldCountAConnectionOnceWhenItsBuiltAndTeardownAreBothLogged() {
+        // given
+        watch("192.0.2.25:8891");
+        // when
+        pipe(null, BUILT);
+        pipe(null, TEARDOWN);
+
+        // then
+        final KeyValue<String, FirewallEvent> out = events.readKeyValue();
+        assertThat(out.key).isEqualTo("192.0.2.25:8891");
+        assertThat(out.value.getRawAction()).isEqualTo("Built");
+        assertThat(out.value.getSrcIp()).isEqualTo("203.0.113.7");
+        assertThat(events.isEmpty()).isTrue();
+        assertThat(repeated()).isEqualTo(1.0);
+        assertThat(total("event")).isEqualTo(2.0);
+    }
+
+    @Test
+    void shouldCountAConnectionWhenOnlyItsTeardownIsLogged() {
+        // given
+        watch("192.0.2.25:8891");
+        // when
+        pipe(null, TEARDOWN);
+
+        // then
+        final KeyValue<String, FirewallEvent> out = events.readKeyValue();
+        assertThat(out.key).isEqualTo("192.0.2.25:8891");
+        assertThat(out.value.getRawAction()).isEqualTo("Teardown");
+        assertThat(out.value.getAction()).isEqualTo(FirewallAction.ALLOW);
+        assertThat(out.value.getSrcIp()).isEqualTo("203.0.113.7");
+        assertThat(out.value.getSrcPort()).isEqualTo(51444);
+        assertThat(events.isEmpty()).isTrue();
+        assertThat(repeated()).isEqualTo(0.0);
+    }
+
+    @Test
+    void shouldCountBothConnectionsWhenTwoDevicesUseTheSameConnectionId() {
+        // given
+        watch("192.0.2.25:8891");
+        // when
+        pipe(null, BUILT);
+        pipe(null, BUILT.replace("asa-1", "asa-2"));
+        pipe(null, TEARDOWN.replace("asa-1", "asa-2"));
+
+        // then
+        assertThat(events.readValuesToList()).extracting(FirewallEvent::getDevice).containsExactly("asa-1", "asa-2");
+        assertThat(repeated()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldCountTheConnectionAgainWhenItsIdComesBackAfterTheRetention() {
+        // given
+        watch("192.0.2.25:8891");
+        pipe(null, BUILT);
+        // when: the same id, logged again after the store has let it go (ids wrap, devices reboot)
+        raw.pipeInput(null, TEARDOWN.getBytes(StandardCharsets.UTF_8), T0.plus(FirewallTopology.CONNECTION_RETENTION.multipliedBy(3)));
+
+        // then
+        assertThat(events.readValuesToList()).extracting(FirewallEvent::getRawAction).containsExactly("Built", "Teardown");
+    }
 }
