@@ -33,8 +33,10 @@ final class TopicsCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create the missing topics with topic.partitions, topic.replication.factor and topic.min.insync.replicas,",
-                    "then print every topic as it is. Existing topics are left as they are; one that is less durable than asked",
-                    "is reported on stderr."},
+                    "then print every topic as it is, with its retention. The high-volume topics (probe requests and results, raw",
+                    "firewall lines, firewall events, DLQ) get topic.retention.ms (default 24 h), existing ones too while they have",
+                    "the broker's default; other settings of existing topics are left as they are. A topic less durable than asked,",
+                    "or one that keeps everything forever, is reported on stderr."},
             footerHeading = "%nExamples:%n",
             footer = {"  milterwatch topics create --bootstrap-servers kafka-1:9092",
                     "  MILTERWATCH_TOPIC_REPLICATION_FACTOR=3 MILTERWATCH_TOPIC_MIN_INSYNC_REPLICAS=2 milterwatch topics create"})
@@ -60,9 +62,15 @@ final class TopicsCommand {
             final PrintWriter out = spec.commandLine().getOut();
             final PrintWriter err = spec.commandLine().getErr();
             for (final TopicInfo t : infos) {
-                out.println(String.format(Locale.ROOT, "%-8s %-45s partitions=%d replication=%d min.insync.replicas=%d cleanup.policy=%s",
+                out.println(String.format(Locale.ROOT,
+                        "%-8s %-45s partitions=%d replication=%d min.insync.replicas=%d cleanup.policy=%s retention.ms=%d retention.bytes=%d",
                         created.contains(t.name()) ? "created" : "exists", t.name(), t.partitions(), t.replication(),
-                        t.minInsyncReplicas(), t.cleanupPolicy()));
+                        t.minInsyncReplicas(), t.cleanupPolicy(), t.retentionMs(), t.retentionBytes()));
+                if (t.unbounded()) {
+                    err.println("warning: " + t.name() + " keeps every record forever (retention.ms=-1, retention.bytes=-1) and will fill "
+                            + "the disk; bound it, e.g. kafka-configs --alter --entity-type topics --entity-name " + t.name()
+                            + " --add-config retention.ms=86400000");
+                }
                 if (replication > 0 && t.replication() < replication) {
                     err.println("warning: " + t.name() + " has replication " + t.replication() + ", less than "
                             + CommonSettings.TOPIC_REPLICATION.name() + " " + replication + " (existing topics are not changed)");

@@ -118,6 +118,41 @@ class TopicsCommandIT {
     }
 
     @Test
+    void shouldBoundTheHighVolumeTopicsInTimeAndWarnAboutATopicThatKeepsEverything() throws Exception {
+        final Path config = composeTopicSettings();
+        final String prefix = KafkaCluster.uniquePrefix("topicsretention");
+        final Topics topics = Topics.withPrefix(prefix);
+        // given: probe results made by an earlier version (broker default retention), raw lines bounded
+        // by an operator at 2 h, and a DLQ someone set to keep everything forever
+        try (Admin admin = kit.admin()) {
+            admin.createTopics(List.of(new NewTopic(topics.probeResults(), Optional.of(1), Optional.of((short) 3)),
+                    new NewTopic(topics.firewallRaw(), Optional.of(1), Optional.of((short) 3)).configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "7200000")),
+                    new NewTopic(topics.dlq(), Optional.of(1), Optional.of((short) 3)).configs(
+                            Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1")))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        // when
+        final CliRunner.Result result = CliRunner.run("topics", "create", "--bootstrap-servers", kit.bootstrapServers(),
+                "--topic-prefix", prefix, "--config", config.toString());
+        // then: every high-volume topic bounded at the default 24 h but the two an operator configured
+        assertThat(result.code()).as(result.err()).isZero();
+        for (final String topic : List.of(topics.probeRequests(), topics.probeResults(), topics.firewallEvents())) {
+            assertThat(result.out()).as(topic).containsPattern("(?m)^\\S+ +" + topic.replace(".", "\\.")
+                    + " .* cleanup\\.policy=delete retention\\.ms=86400000 retention\\.bytes=-1$");
+        }
+        assertThat(result.out()).containsPattern("(?m)^exists +" + topics.firewallRaw().replace(".", "\\.") + " .* retention\\.ms=7200000 ");
+        // compacted topics are bounded by their keys, not by time
+        assertThat(result.out()).containsPattern("(?m)^created +" + topics.targets().replace(".", "\\.") + " .* cleanup\\.policy=compact ");
+        // and the unbounded one is named with what to do
+        assertThat(result.err()).contains("warning: " + topics.dlq() + " keeps every record forever")
+                .doesNotContain("warning: " + topics.probeResults());
+        try (Admin admin = kit.admin()) {
+            assertThat(TopicAdmin.describe(admin, topics.all())).allSatisfy(t -> assertThat(t.unbounded()).as(t.name())
+                    .isEqualTo(t.name().equals(topics.dlq())));
+        }
+    }
+
+    @Test
     void shouldRefuseMinInsyncReplicasAboveTheReplicationFactorBeforeContactingKafka() throws Exception {
         // given
         final Path config = dir.resolve("bad.properties");

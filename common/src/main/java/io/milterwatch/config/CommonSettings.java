@@ -15,11 +15,17 @@ public final class CommonSettings {
             "Replication factor of topics milterwatch creates; -1 takes the broker's default.replication.factor");
     public static final Setting TOPIC_MIN_ISR = new Setting("topic.min.insync.replicas", "-1",
             "min.insync.replicas of topics milterwatch creates (at most their replication factor); -1 takes the broker's min.insync.replicas");
+    public static final Setting TOPIC_RETENTION_MS = new Setting("topic.retention.ms", "86400000",
+            "retention.ms of the high-volume topics (probe requests and results, raw firewall lines, firewall events, DLQ), applied when "
+                    + "they are created and to existing ones that still have the broker's default; -1 keeps them forever");
+    public static final Setting TOPIC_RETENTION_BYTES = new Setting("topic.retention.bytes", "-1",
+            "retention.bytes per partition of the high-volume topics, applied like topic.retention.ms; -1 bounds them by time only");
 
     /** Read by the logging configuration (logback.xml) straight from the environment. */
     public static final Setting LOG_LEVEL = new Setting("log.level", "INFO", "Log level of milterwatch's own loggers (Kafka's stay at WARN)");
 
-    public static final List<Setting> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_MIN_ISR, LOG_LEVEL);
+    public static final List<Setting> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_MIN_ISR,
+            TOPIC_RETENTION_MS, TOPIC_RETENTION_BYTES, LOG_LEVEL);
 
     private CommonSettings() {
     }

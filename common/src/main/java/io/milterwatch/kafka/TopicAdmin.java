@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
@@ -20,7 +22,10 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates the pipeline's topics when they are missing; existing topics are left as they are. */
+/**
+ * Creates the pipeline's topics when they are missing, the high-volume ones bounded in time; existing
+ * topics keep their partitions and replication.
+ */
 public final class TopicAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
@@ -46,6 +51,35 @@ public final class TopicAdmin {
      */
     public static List<String> ensureTopics(final Admin admin, final Topics topics, final int partitions, final short replication,
             final int minInsyncReplicas) throws InterruptedException {
+        return ensureTopics(admin, topics, partitions, replication, minInsyncReplicas, Retention.BROKER_DEFAULT);
+    }
+
+    /**
+     * How long the high-volume topics keep records ({@link Topics#highVolume()}); -1 for unbounded
+     * (by that measure). {@link #BROKER_DEFAULT} sets nothing.
+     */
+    public record Retention(long ms, long bytes) {
+        public static final Retention BROKER_DEFAULT = new Retention(Long.MIN_VALUE, Long.MIN_VALUE);
+
+        boolean set() {
+            return ms != Long.MIN_VALUE;
+        }
+
+        Map<String, String> configs() {
+            return set() ? Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(ms), TopicConfig.RETENTION_BYTES_CONFIG, Long.toString(bytes))
+                    : Map.of();
+        }
+    }
+
+    /**
+     * Creates the missing topics; the high-volume ones get {@code retention}. An existing high-volume
+     * topic whose retention is still the broker's default (created by a version that set none) gets
+     * it too; one whose retention an operator set is left alone.
+     *
+     * @return the topics that were created now
+     */
+    public static List<String> ensureTopics(final Admin admin, final Topics topics, final int partitions, final short replication,
+            final int minInsyncReplicas, final Retention retention) throws InterruptedException {
         if (replication > 0 && minInsyncReplicas > replication) {
             // Every acks=all write to such a topic would fail with NOT_ENOUGH_REPLICAS.
             throw new IllegalArgumentException("min.insync.replicas " + minInsyncReplicas + " is above the replication factor " + replication);
@@ -57,6 +91,9 @@ public final class TopicAdmin {
             final Map<String, String> configs = new TreeMap<>();
             if (topics.compacted().contains(name)) {
                 configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            }
+            if (topics.highVolume().contains(name)) {
+                configs.putAll(retention.configs());
             }
             if (minInsyncReplicas > 0) {
                 configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
@@ -71,6 +108,9 @@ public final class TopicAdmin {
             throw new IllegalStateException("cannot list topics on the cluster: " + rootMessage(e), e);
         }
         wanted.removeIf(t -> existing.contains(t.name()));
+        if (retention.set()) {
+            boundExisting(admin, topics.highVolume().stream().filter(existing::contains).toList(), retention);
+        }
         final List<String> created = new ArrayList<>();
         if (wanted.isEmpty()) {
             return created;
@@ -93,8 +133,40 @@ public final class TopicAdmin {
         return created;
     }
 
-    /** What a topic is now: partitions, replication and the settings that decide its durability. */
-    public record TopicInfo(String name, int partitions, int replication, int minInsyncReplicas, String cleanupPolicy) {
+    /** Gives {@code retention} to those of {@code names} whose retention.ms is still the broker's default. */
+    private static void boundExisting(final Admin admin, final List<String> names, final Retention retention) throws InterruptedException {
+        if (names.isEmpty()) {
+            return;
+        }
+        try {
+            final List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
+            final Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            final Map<ConfigResource, java.util.Collection<AlterConfigOp>> changes = new java.util.HashMap<>();
+            for (final ConfigResource r : resources) {
+                final ConfigEntry ms = configs.get(r).get(TopicConfig.RETENTION_MS_CONFIG);
+                if (ms == null || ms.source() != ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG) {
+                    changes.put(r, retention.configs().entrySet().stream()
+                            .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET)).toList());
+                }
+            }
+            if (!changes.isEmpty()) {
+                admin.incrementalAlterConfigs(changes).all().get(30, TimeUnit.SECONDS);
+                changes.keySet().forEach(r -> LOG.info("topic {}: retention.ms={} retention.bytes={} (it had the broker's default)",
+                        r.name(), retention.ms(), retention.bytes()));
+            }
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot set the retention of " + names + ": " + rootMessage(e), e);
+        }
+    }
+
+    /** What a topic is now: partitions, replication and the settings that decide its durability and its size on disk. */
+    public record TopicInfo(String name, int partitions, int replication, int minInsyncReplicas, String cleanupPolicy,
+            long retentionMs, long retentionBytes) {
+
+        /** A topic that deletes nothing, by time or by size (compacted topics are bounded by their keys). */
+        public boolean unbounded() {
+            return !cleanupPolicy.contains(TopicConfig.CLEANUP_POLICY_COMPACT) && retentionMs < 0 && retentionBytes < 0;
+        }
     }
 
     /** Describes existing topics, in the order given. */
@@ -109,7 +181,9 @@ public final class TopicAdmin {
                 final Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
                 infos.add(new TopicInfo(name, d.partitions().size(), d.partitions().get(0).replicas().size(),
                         Integer.parseInt(c.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value()),
-                        c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()));
+                        c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value(),
+                        Long.parseLong(c.get(TopicConfig.RETENTION_MS_CONFIG).value()),
+                        Long.parseLong(c.get(TopicConfig.RETENTION_BYTES_CONFIG).value())));
             }
             return infos;
         } catch (final ExecutionException | TimeoutException e) {

@@ -24,8 +24,21 @@ public final class TopicProvisioner {
         final short replication = (short) settings.intIn(CommonSettings.TOPIC_REPLICATION.name(), -1, 32);
         final int minIsr = minInsyncReplicas(settings);
         try (Admin admin = Admin.create(props)) {
-            return TopicAdmin.ensureTopics(admin, topics, partitions, replication, minIsr);
+            return TopicAdmin.ensureTopics(admin, topics, partitions, replication, minIsr, retention(settings));
         }
+    }
+
+    /** {@code topic.retention.ms} and {@code topic.retention.bytes} of the high-volume topics. */
+    public static TopicAdmin.Retention retention(final Settings settings) {
+        final long ms = settings.longIn(CommonSettings.TOPIC_RETENTION_MS.name(), -1, Long.MAX_VALUE);
+        final long bytes = settings.longIn(CommonSettings.TOPIC_RETENTION_BYTES.name(), -1, Long.MAX_VALUE);
+        if (ms == 0) {
+            throw new ConfigException(CommonSettings.TOPIC_RETENTION_MS.name(), "0 would delete records at once: use -1 for no time bound");
+        }
+        if (bytes == 0) {
+            throw new ConfigException(CommonSettings.TOPIC_RETENTION_BYTES.name(), "0 would delete records at once: use -1 for no size bound");
+        }
+        return new TopicAdmin.Retention(ms, bytes);
     }
 
     /** {@code topic.min.insync.replicas}, checked against {@code topic.replication.factor} before anything is created. */

@@ -60,6 +60,14 @@ public record Topics(
         return List.of(targets, exposureState);
     }
 
+    /**
+     * Topics that grow with every probe and every firewall line, bounded in time by
+     * {@code topic.retention.ms} (the others are compacted, or alerts kept as the broker keeps them).
+     */
+    public List<String> highVolume() {
+        return List.of(probeRequests, probeResults, firewallRaw, firewallEvents, dlq);
+    }
+
     public List<String> alerts() {
         return List.of(alertsExposure, alertsRegression);
     }
