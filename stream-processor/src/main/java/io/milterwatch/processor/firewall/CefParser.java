@@ -29,6 +29,8 @@ final class CefParser {
     private final VendorTime times = new VendorTime();
     private final Map<String, String> ext = new HashMap<>();
     private final String[] header = new String[7];
+    private String lastDtz;
+    private java.time.ZoneId lastZone;
 
     CefParser(final FirewallParserConfig config) {
         this.config = config;
@@ -80,7 +82,12 @@ final class CefParser {
         if (action == null && act == null) {
             action = Connections.actionInName(name);
         }
-        final java.time.ZoneId zone = VendorTime.zone(ext.get("dtz"), config.zone());
+        final String dtz = ext.get("dtz");
+        if (dtz != null && !dtz.equals(lastDtz)) {
+            lastZone = VendorTime.zone(dtz, config.zone());
+            lastDtz = dtz;
+        }
+        final java.time.ZoneId zone = dtz == null ? config.zone() : lastZone;
         long time = times.parse(first("rt", "receiptTime"), zone, line.context.ingestTimeMs());
         if (time == Times.MISSING) {
             time = times.parse(first("end", "endTime"), zone, line.context.ingestTimeMs());
@@ -151,8 +158,17 @@ final class CefParser {
         return -1;
     }
 
+    private static boolean hasBackslash(final String s, final int from, final int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) == '\\') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String unescapeHeader(final String s, final int from, final int to) {
-        if (s.indexOf('\\', from) < 0 || s.indexOf('\\', from) >= to) {
+        if (!hasBackslash(s, from, to)) {
             return s.substring(from, to);
         }
         final StringBuilder b = new StringBuilder(to - from);
@@ -224,8 +240,7 @@ final class CefParser {
     }
 
     static String unescapeValue(final String s, final int from, final int to) {
-        final int bs = s.indexOf('\\', from);
-        if (bs < 0 || bs >= to) {
+        if (!hasBackslash(s, from, to)) {
             return s.substring(from, to);
         }
         final StringBuilder b = new StringBuilder(to - from);

@@ -30,6 +30,8 @@ final class LeefParser {
     private final VendorTime times = new VendorTime();
     private final Map<String, String> attrs = new HashMap<>();
     private final Map<String, String> lower = new HashMap<>();
+    private String lastPattern;
+    private DateTimeFormatter lastFormatter;
 
     LeefParser(final FirewallParserConfig config) {
         this.config = config;
@@ -117,8 +119,12 @@ final class LeefParser {
         final String pattern = first("devtimeformat");
         if (pattern != null) {
             try {
-                final DateTimeFormatter f = DateTimeFormatter.ofPattern(pattern, Locale.ROOT).withZone(config.zone());
-                return ZonedDateTime.parse(devTime.strip(), f).toInstant().toEpochMilli();
+                if (!pattern.equals(lastPattern)) {
+                    // one stream keeps one pattern: compile it once
+                    lastFormatter = DateTimeFormatter.ofPattern(pattern, Locale.ROOT).withZone(config.zone());
+                    lastPattern = pattern;
+                }
+                return ZonedDateTime.parse(devTime.strip(), lastFormatter).toInstant().toEpochMilli();
             } catch (final DateTimeParseException | IllegalArgumentException e) {
                 // an unreadable pattern: fall back to the usual forms below
             }

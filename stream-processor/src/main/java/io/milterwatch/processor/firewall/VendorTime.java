@@ -49,6 +49,10 @@ final class VendorTime {
         if (t.length() > 4 && Times.digits(t, 0, 4) >= 0 && t.charAt(4) == '/' && Times.rfc3339(t.replace('/', '-'), 0, zone, parsed)) {
             return parsed.epochMs;
         }
+        final long fast = arcsightWithoutZone(t, zone, ingestMs);
+        if (fast != NOT_THIS_FORM) {
+            return fast;
+        }
         try {
             final TemporalAccessor a = ARCSIGHT.parse(t);
             final LocalDateTime local;
@@ -66,6 +70,60 @@ final class VendorTime {
         } catch (final DateTimeException e) {
             return Times.MISSING;
         }
+    }
+
+    private static final long NOT_THIS_FORM = Long.MAX_VALUE;
+
+    /** The common ArcSight form without a zone, {@code MMM d[d] [yyyy ]HH:mm:ss[.fraction]}, without the formatter's cost. */
+    private static long arcsightWithoutZone(final String t, final ZoneId zone, final long ingestMs) {
+        final int month = Times.month(t, 0);
+        if (month == 0 || t.length() < 14 || t.charAt(3) != ' ') {
+            return NOT_THIS_FORM;
+        }
+        int p = 4;
+        final int dayDigits = t.charAt(p + 1) == ' ' ? 1 : 2;
+        final int day = Times.digits(t, p, dayDigits);
+        p += dayDigits;
+        if (day < 0 || p >= t.length() || t.charAt(p) != ' ') {
+            return NOT_THIS_FORM;
+        }
+        p++;
+        int year = -1;
+        if (p + 5 <= t.length() && t.charAt(p + 4) == ' ') {
+            year = Times.digits(t, p, 4);
+            if (year < 0) {
+                return NOT_THIS_FORM;
+            }
+            p += 5;
+        }
+        if (p + 8 > t.length() || t.charAt(p + 2) != ':' || t.charAt(p + 5) != ':') {
+            return NOT_THIS_FORM;
+        }
+        final int hour = Times.digits(t, p, 2);
+        final int minute = Times.digits(t, p + 3, 2);
+        final int second = Times.digits(t, p + 6, 2);
+        p += 8;
+        int millis = 0;
+        if (p < t.length() && t.charAt(p) == '.') {
+            p++;
+            int scale = 100;
+            final int start = p;
+            while (p < t.length() && t.charAt(p) >= '0' && t.charAt(p) <= '9') {
+                millis += (t.charAt(p) - '0') * scale;
+                scale /= 10;
+                p++;
+            }
+            if (p == start) {
+                return NOT_THIS_FORM;
+            }
+        }
+        if (p != t.length() || hour < 0 || minute < 0 || second < 0 || !Times.validTime(hour, minute, second)) {
+            return NOT_THIS_FORM;
+        }
+        if (year < 0) {
+            return Times.inferYear(month, day, hour, minute, second, millis, zone, ingestMs);
+        }
+        return Times.validDate(year, month, day) ? Times.epochMs(year, month, day, hour, minute, second, millis, zone) : Times.MISSING;
     }
 
     private static ZoneId zoneOf(final TemporalAccessor a, final ZoneId fallback) {
