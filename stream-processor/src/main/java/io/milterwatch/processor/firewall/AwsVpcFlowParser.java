@@ -15,7 +15,8 @@ import io.milterwatch.schema.FirewallAction;
  * ({@code ${version} ${vpc-id} ${srcaddr} ...}, as AWS takes it; setting {@code processor.firewall.vpc.format}).
  * Without a configured format, a record is read in the default v2 format, or, when it has more
  * fields, in the order AWS lists all the fields of versions 3, 4, 5, 7 and 8 (the console's
- * "all fields" custom format: 21, 25, 29, 39 or 40 fields). A header line of field names (the first
+ * "all fields" custom format: 21, 25, 29, 39 or 40 fields), or of transit gateway flow logs' default
+ * format (36 fields, no action: UNKNOWN). A header line of field names (the first
  * line of every file AWS writes to S3) sets the order for the lines of its stream that follow it.
  * Time is the start of the capture window; records with a log-status other than OK carry no flow
  * and are skipped.
@@ -35,7 +36,21 @@ final class AwsVpcFlowParser {
             "ecs-cluster-arn", "ecs-cluster-name", "ecs-container-instance-arn", "ecs-container-instance-id", "ecs-container-id",
             "ecs-second-container-id", "ecs-service-name", "ecs-task-definition-arn", "ecs-task-arn", "ecs-task-id",
             "reject-reason");
+    /**
+     * The default format of transit gateway flow logs (same delivery, no {@code action}: a transit
+     * gateway does not filter, so its records give the action UNKNOWN).
+     */
+    static final List<String> TGW_FIELDS = List.of("version", "resource-type", "account-id", "tgw-id", "tgw-attachment-id",
+            "tgw-src-vpc-account-id", "tgw-dst-vpc-account-id", "tgw-src-vpc-id", "tgw-dst-vpc-id", "tgw-src-subnet-id",
+            "tgw-dst-subnet-id", "tgw-src-eni", "tgw-dst-eni", "tgw-src-az-id", "tgw-dst-az-id", "tgw-pair-attachment-id", "srcaddr",
+            "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "log-status", "type", "packets-lost-no-route",
+            "packets-lost-blackhole", "packets-lost-mtu-exceeded", "packets-lost-ttl-expired", "tcp-flags", "region", "flow-direction",
+            "pkt-src-aws-service", "pkt-dst-aws-service");
     private static final Set<String> KNOWN = new HashSet<>(ALL_FIELDS);
+
+    static {
+        KNOWN.addAll(TGW_FIELDS);
+    }
     /** Field counts of the documented "all fields" orders, by version: 3, 4, 5, 7, 8. */
     private static final int[] ALL_FIELD_COUNTS = {21, 25, 29, 39, 40};
     private static final int MAX_STREAMS = 10_000;
@@ -58,6 +73,7 @@ final class AwsVpcFlowParser {
             for (final int n : ALL_FIELD_COUNTS) {
                 byCount.put(n, new Layout(ALL_FIELDS.subList(0, n)));
             }
+            byCount.put(TGW_FIELDS.size(), new Layout(TGW_FIELDS));
         }
     }
 
@@ -75,6 +91,7 @@ final class AwsVpcFlowParser {
         final int iface;
         final int instance;
         final int flowDirection;
+        final int tgw;
 
         Layout(final List<String> columns) {
             this.columns = columns;
@@ -89,6 +106,7 @@ final class AwsVpcFlowParser {
             iface = columns.indexOf("interface-id");
             instance = columns.indexOf("instance-id");
             flowDirection = columns.indexOf("flow-direction");
+            tgw = columns.indexOf("tgw-id");
         }
     }
 
@@ -96,7 +114,7 @@ final class AwsVpcFlowParser {
      * The field names of a format string.
      *
      * @throws IllegalArgumentException when it is not {@code ${field} ...}, has more than 64 fields,
-     *                                  or lacks srcaddr, dstaddr or action
+     *                                  or lacks srcaddr, dstaddr or action (tgw-id instead of action for transit gateways)
      */
     static List<String> columns(final String format) {
         final List<String> names = new ArrayList<>();
@@ -110,7 +128,7 @@ final class AwsVpcFlowParser {
             throw new IllegalArgumentException("VPC flow log format with " + names.size() + " fields, at most 64");
         }
         for (final String required : List.of("srcaddr", "dstaddr", "action")) {
-            if (!names.contains(required)) {
+            if (!names.contains(required) && !(required.equals("action") && names.contains("tgw-id"))) {
                 throw new IllegalArgumentException("VPC flow log format '" + format + "' has no ${" + required + "}");
             }
         }
@@ -168,6 +186,7 @@ final class AwsVpcFlowParser {
         boolean src = false;
         boolean dst = false;
         boolean action = false;
+        boolean tgw = false;
         for (int i = 0; i < count; i++) {
             final String t = token(s, i);
             if (!KNOWN.contains(t)) {
@@ -176,8 +195,9 @@ final class AwsVpcFlowParser {
             src |= t.equals("srcaddr");
             dst |= t.equals("dstaddr");
             action |= t.equals("action");
+            tgw |= t.equals("tgw-id");
         }
-        return src && dst && action;
+        return src && dst && (action || tgw);
     }
 
     /** True when the body has a VPC flow record's shape: a known field count, an action word and a log status; or it is a header. */
@@ -193,8 +213,13 @@ final class AwsVpcFlowParser {
         if (l == null) {
             return false;
         }
-        final String a = token(s, l.action);
-        final boolean actionOk = a.equals("ACCEPT") || a.equals("REJECT") || a.equals("-");
+        final boolean actionOk;
+        if (l.action >= 0) {
+            final String a = token(s, l.action);
+            actionOk = a.equals("ACCEPT") || a.equals("REJECT") || a.equals("-");
+        } else {
+            actionOk = l.tgw >= 0 && token(s, l.tgw).startsWith("tgw-");
+        }
         if (l.status >= 0) {
             final String st = token(s, l.status);
             return actionOk && (st.equals("OK") || st.equals("NODATA") || st.equals("SKIPDATA"));
@@ -252,6 +277,15 @@ final class AwsVpcFlowParser {
             sp = a;
             dp = b;
         }
+        final long time = time(s, l);
+        if (time == BAD_TIME) {
+            return ParseResult.invalid(FORMAT, "start " + Events.quote(token(s, l.start)) + " is not a plausible epoch second");
+        }
+        if (l.action < 0) {
+            // a transit gateway forwards without filtering: the record does not say what the endpoint did
+            return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, FirewallAction.UNKNOWN, null, proto,
+                    srcIp, sp, dstIp, dp, direction(s, l), l.tgw >= 0 ? token(s, l.tgw) : null, null));
+        }
         final String a = token(s, l.action);
         // Security groups and network ACLs drop silently (no RST, no ICMP): REJECT in a flow log is a drop.
         final FirewallAction normalised = a.equals("ACCEPT") ? FirewallAction.ALLOW
@@ -259,34 +293,42 @@ final class AwsVpcFlowParser {
         if (normalised == null) {
             return ParseResult.invalid(FORMAT, "action " + Events.quote(a) + " is not ACCEPT or REJECT");
         }
-        long time = Times.MISSING;
-        if (l.start >= 0) {
-            final String t = token(s, l.start);
-            if (!t.equals("-")) {
-                try {
-                    final long seconds = Long.parseLong(t);
-                    if (seconds < 0 || seconds > 32_503_680_000L) {
-                        return ParseResult.invalid(FORMAT, "start " + Events.quote(t) + " is not a plausible epoch second");
-                    }
-                    time = seconds * 1000L;
-                } catch (final NumberFormatException e) {
-                    return ParseResult.invalid(FORMAT, "start " + Events.quote(t) + " is not epoch seconds");
-                }
-            }
-        }
         String device = null;
         if (l.instance >= 0 && !token(s, l.instance).equals("-")) {
             device = token(s, l.instance);
         } else if (l.iface >= 0 && !token(s, l.iface).equals("-")) {
             device = token(s, l.iface);
         }
-        String direction = null;
-        if (l.flowDirection >= 0) {
-            final String d = token(s, l.flowDirection);
-            direction = d.equals("ingress") ? "IN" : d.equals("egress") ? "OUT" : null;
-        }
+        final String direction = direction(s, l);
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, a, proto, srcIp, sp, dstIp, dp,
                 direction, device, null));
+    }
+
+    private static final long BAD_TIME = Long.MIN_VALUE + 1;
+
+    /** The start of the capture window, MISSING for '-', BAD_TIME when it is not epoch seconds. */
+    private long time(final String s, final Layout l) {
+        if (l.start < 0) {
+            return Times.MISSING;
+        }
+        final String t = token(s, l.start);
+        if (t.equals("-")) {
+            return Times.MISSING;
+        }
+        try {
+            final long seconds = Long.parseLong(t);
+            return seconds < 0 || seconds > 32_503_680_000L ? BAD_TIME : seconds * 1000L;
+        } catch (final NumberFormatException e) {
+            return BAD_TIME;
+        }
+    }
+
+    private String direction(final String s, final Layout l) {
+        if (l.flowDirection < 0) {
+            return null;
+        }
+        final String d = token(s, l.flowDirection);
+        return d.equals("ingress") ? "IN" : d.equals("egress") ? "OUT" : null;
     }
 
     private String token(final String s, final int i) {
