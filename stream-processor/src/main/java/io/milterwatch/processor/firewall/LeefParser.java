@@ -15,8 +15,9 @@ import io.milterwatch.schema.FirewallAction;
  * with tab-separated {@code key=value} attributes, and {@code LEEF:2.0|Vendor|Product|Version|EventID|Delimiter|attributes}
  * whose sixth header field names the attribute delimiter: one character, or its code as {@code 0x5E} /
  * {@code x5E} (an empty field means tab). Syslog relays that turn a tab into {@code #011} (rsyslog) are
- * read as tab; a LEEF 1.0 line without any tab is read with spaces between attributes, a value then
- * running to the next {@code key=}, as in CEF.
+ * read as tab; a LEEF 1.0 line without any tab is read with '|' between attributes when it has them
+ * (PAN-OS's LEEF profile: {@code LEEF:1.0|Palo Alto Networks|PAN-OS Syslog Integration|...|allow|cat=TRAFFIC|...}),
+ * else with spaces, a value then running to the next {@code key=}, as in CEF.
  *
  * <p>The predefined keys: {@code src}, {@code dst}, {@code srcPort}, {@code dstPort}, {@code proto},
  * {@code devTime} with {@code devTimeFormat} (a Java date pattern); vendors add {@code action} (or
@@ -25,6 +26,8 @@ import io.milterwatch.schema.FirewallAction;
 final class LeefParser {
 
     static final String FORMAT = "leef";
+
+    private static final java.util.regex.Pattern PIPE_SEPARATED = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]+=[^|=]*\\|[A-Za-z0-9_.-]+=");
 
     private final FirewallParserConfig config;
     private final VendorTime times = new VendorTime();
@@ -79,8 +82,13 @@ final class LeefParser {
             body = body.replace("#011", "\t");
         }
         attrs.clear();
-        if (delimiter == '\t' && body.indexOf('\t') < 0 && !v2) {
-            CefParser.extension(body, 0, attrs);
+        if (!v2 && body.indexOf('\t') < 0) {
+            // LEEF 1.0 without tabs: PAN-OS's LEEF profile separates attributes with '|'; others with spaces
+            if (PIPE_SEPARATED.matcher(body).lookingAt()) {
+                split(body, '|', attrs);
+            } else {
+                CefParser.extension(body, 0, attrs);
+            }
         } else {
             split(body, delimiter, attrs);
         }

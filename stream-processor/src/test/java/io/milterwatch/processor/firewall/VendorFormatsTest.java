@@ -134,6 +134,27 @@ class VendorFormatsTest {
     }
 
     @Test
+    void shouldReadPipeSeparatedAttributesWhenPanOsSendsLeef() {
+        // given: PAN-OS's LEEF profile puts '|' between attributes, the action in the event id and the log type in cat
+        final String traffic = "<14>Mar  5 14:22:11 PA-3220 LEEF:1.0|Palo Alto Networks|PAN-OS Syslog Integration|10.1.0|deny|cat=TRAFFIC|"
+                + "ReceiveTime=2024/03/05 14:22:11|SerialNumber=013201001234|Type=TRAFFIC|Subtype=drop|devTime=Mar 05 2024 14:22:11 GMT|"
+                + "src=203.0.113.7|dst=192.0.2.25|srcPostNAT=0.0.0.0|RuleName=deny-milter|usrName=|srcPort=51515|dstPort=8891|"
+                + "proto=tcp|action=deny|totalBytes=60";
+        final String threat = traffic.replace("|deny|cat=TRAFFIC|", "|url|cat=THREAT|");
+
+        // when
+        final FirewallEvent e = event(traffic);
+
+        // then
+        assertThat(e.getSrcIp()).isEqualTo("203.0.113.7");
+        assertThat(e.getDstPort()).isEqualTo(8891);
+        assertThat(e.getAction()).isEqualTo(FirewallAction.DROP);
+        assertThat(e.getRule()).isEqualTo("deny-milter");
+        assertThat(Instant.ofEpochMilli(e.getTimestampMs())).isEqualTo(Instant.parse("2024-03-05T14:22:11Z"));
+        assertThat(parse(threat).status()).isEqualTo(ParseStatus.SKIPPED);
+    }
+
+    @Test
     void shouldSkipALeefRecordWhenItHasNoDestinationPort() {
         final ParseResult r = parse("LEEF:1.0|Microsoft|MSExchange|4.0 SP1|15345|src=192.0.2.0\tdst=172.50.123.1\tsev=5\tcat=anomaly");
 
