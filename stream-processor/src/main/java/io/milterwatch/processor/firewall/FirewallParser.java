@@ -124,6 +124,13 @@ public final class FirewallParser {
             if (line.body.isEmpty()) {
                 return ParseResult.invalid(null, "JSON envelope with an empty message");
             }
+            if (line.body.charAt(0) == '{') {
+                // a shipper that wrapped a JSON record (Event Hub / Filebeat with an Azure flow log record)
+                final ParseResult inner = document(JsonEnvelope.read(line.body));
+                if (inner != null) {
+                    return inner;
+                }
+            }
         }
         for (int i = 0; i < line.body.length(); i++) {
             final char c = line.body.charAt(i);
@@ -155,7 +162,9 @@ public final class FirewallParser {
             many = nsg.parse(root, line);
             return many.get(0);
         }
-        if ((only == null || only.equals(PaloAltoParser.FORMAT)) && PaloAltoParser.matchesJson(root)) {
+        // a shipper's envelope (a message field) with a "type" of its own is not a PAN-OS record
+        if ((only == null || only.equals(PaloAltoParser.FORMAT)) && !root.has("message") && !root.has("MESSAGE") && !root.has("log")
+                && PaloAltoParser.matchesJson(root)) {
             return paloalto.json(root, line);
         }
         return null;

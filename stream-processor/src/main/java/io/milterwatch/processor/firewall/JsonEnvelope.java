@@ -70,6 +70,16 @@ final class JsonEnvelope {
         return null;
     }
 
+    /** The JSON object in s, or null when s is not one. */
+    static JsonNode read(final String s) {
+        try {
+            final JsonNode node = MAPPER.readTree(s);
+            return node != null && node.isObject() ? node : null;
+        } catch (final JsonProcessingException e) {
+            return null;
+        }
+    }
+
     private static JsonNode first(final JsonNode node, final String... names) {
         for (final String name : names) {
             final JsonNode v = node.get(name);

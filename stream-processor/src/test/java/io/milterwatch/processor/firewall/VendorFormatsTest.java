@@ -195,6 +195,34 @@ class VendorFormatsTest {
     }
 
     @Test
+    void shouldReadAFlowLogRecordWhenAShipperWrappedItInAMessage() {
+        // given: an Event Hub / Filebeat envelope whose message is one virtual network flow log record
+        final String record = "{\"time\":\"2025-08-06T20:39:33.3186341Z\",\"category\":\"FlowLogFlowEvent\",\"flowLogVersion\":4,"
+                + "\"flowRecords\":{\"flows\":[{\"aclID\":\"x\",\"flowGroups\":[{\"rule\":\"DefaultRule_DenyAllInBound\",\"flowTuples\":"
+                + "[\"1754512773000,198.51.100.23,10.0.0.4,51544,8891,6,I,D,NX,0,0,0,0\"]}]}]}}";
+        final String wrapped = "{\"@timestamp\":\"2025-08-06T20:40:00Z\",\"message\":" + new com.fasterxml.jackson.databind.ObjectMapper()
+                .valueToTree(record).toString() + "}";
+
+        // when
+        final FirewallEvent e = event(wrapped);
+
+        // then
+        assertThat(e.getFormat()).isEqualTo("azure-nsg");
+        assertThat(e.getDstPort()).isEqualTo(8891);
+        assertThat(e.getAction()).isEqualTo(FirewallAction.DROP);
+        assertThat(Instant.ofEpochMilli(e.getTimestampMs())).isEqualTo(Instant.parse("2025-08-06T20:39:33Z"));
+    }
+
+    @Test
+    void shouldKeepAnEnvelopeAnEnvelopeWhenItHasATypeAndASourceOfItsOwn() {
+        // given: Logstash's "type" beside a message: not a PAN-OS JSON record
+        final ParseResult r = parse("{\"type\":\"syslog\",\"src\":\"192.0.2.1\",\"message\":\"Nov 28 09:59:01 mail sshd[1]: Accepted key\"}");
+
+        assertThat(r.format()).isNotEqualTo("paloalto");
+        assertThat(r.status()).isEqualTo(ParseStatus.SKIPPED);
+    }
+
+    @Test
     void shouldReadAPanOsJsonTrafficRecordWhenItComesWithoutAnEnvelope() {
         final FirewallEvent e = event("{\"LogType\":\"TRAFFIC\",\"Subtype\":\"end\",\"SourceAddress\":\"203.0.113.7\",\"SourcePort\":51515,"
                 + "\"DestinationAddress\":\"192.0.2.25\",\"DestinationPort\":8891,\"Protocol\":\"tcp\",\"Action\":\"reset-both\","
