@@ -102,7 +102,11 @@ final class AzureNsgParser {
         if (vnet) {
             protocol = f[5];
             raw = f[7];
-            action = f[7].equals("D") ? FirewallAction.DROP : f[7].matches("[BCE]") ? FirewallAction.ALLOW : null;
+            action = switch (f[7]) {
+                case "D" -> FirewallAction.DROP;
+                case "B", "C", "E" -> FirewallAction.ALLOW;
+                default -> null;
+            };
         } else {
             protocol = switch (f[5]) {
                 case "T" -> "tcp";

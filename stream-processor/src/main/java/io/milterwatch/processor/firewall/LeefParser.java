@@ -66,6 +66,10 @@ final class LeefParser {
                 }
                 return ParseResult.invalid(FORMAT, "LEEF header with " + (f + 1) + " of its " + (fields + 1) + " fields (truncated?)");
             }
+            if (f == 4 && s.indexOf('=', p) >= 0 && s.indexOf('=', p) < end) {
+                // LEEF 2.0 without the delimiter field: what follows the event id is already attributes
+                break;
+            }
             header[f] = s.substring(p, end);
             p = end + 1;
         }

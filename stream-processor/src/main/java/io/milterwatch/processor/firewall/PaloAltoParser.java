@@ -24,6 +24,7 @@ final class PaloAltoParser {
 
     private final FirewallParserConfig config;
     private final Times.Parsed parsed = new Times.Parsed();
+    private final VendorTime vendorTime = new VendorTime();
 
     PaloAltoParser(final FirewallParserConfig config) {
         this.config = config;
@@ -144,7 +145,7 @@ final class PaloAltoParser {
         long time = Times.MISSING;
         final String t = text(root, "TimeReceived", "time_received", "receive_time", "TimeGenerated", "time_generated", "EventTime");
         if (t != null) {
-            time = new VendorTime().parse(t, config.zone(), line.context.ingestTimeMs());
+            time = vendorTime.parse(t, config.zone(), line.context.ingestTimeMs());
         }
         final String device = text(root, "DeviceName", "device_name", "DeviceSN", "device_sn", "serial");
         return Connections.build(line, config.maxLineChars(), FORMAT, time,

@@ -37,11 +37,12 @@ final class VendorTime {
         }
         final String t = collapse(text.strip());
         if (allDigits(t)) {
-            if (t.length() > 15) {
+            // seconds, milliseconds, microseconds or nanoseconds since the epoch, told apart by their length
+            if (t.length() > 19) {
                 return Times.MISSING;
             }
             final long v = Long.parseLong(t);
-            return t.length() <= 10 ? v * 1000L : v;
+            return t.length() <= 10 ? v * 1000L : t.length() <= 13 ? v : t.length() <= 16 ? v / 1000L : v / 1_000_000L;
         }
         if (Times.rfc3339(t, 0, zone, parsed) && parsed.end == t.length()) {
             return parsed.epochMs;
