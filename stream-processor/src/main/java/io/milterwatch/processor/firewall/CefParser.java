@@ -36,8 +36,22 @@ final class CefParser {
         this.config = config;
     }
 
-    /** Index of {@code CEF:<digits>|} in s, or -1. */
+    /**
+     * Index of {@code CEF:<digits>|} in s, or -1. Lines without a '|' (most other formats) cost one
+     * character scan; the marker is usually right before the first '|'.
+     */
     static int start(final String s) {
+        final int bar = s.indexOf('|');
+        if (bar < 0) {
+            return -1;
+        }
+        int d = bar;
+        while (d > 0 && s.charAt(d - 1) >= '0' && s.charAt(d - 1) <= '9') {
+            d--;
+        }
+        if (d < bar && d >= 4 && s.startsWith("CEF:", d - 4) && (d == 4 || !Character.isLetterOrDigit(s.charAt(d - 5)))) {
+            return d - 4;
+        }
         int i = s.indexOf("CEF:");
         while (i >= 0) {
             int p = i + 4;

@@ -172,13 +172,15 @@ public final class FirewallParser {
 
     private ParseResult detect() {
         final String s = line.body;
-        final int cefStart = CefParser.start(s);
-        if (cefStart >= 0 && !FortiGateParser.matches(s)) {
-            return cef.parse(line, cefStart);
-        }
-        final int leefStart = LeefParser.start(s);
-        if (leefStart >= 0) {
-            return leef.parse(line, leefStart);
+        if (s.indexOf('|') >= 0) {
+            final int cefStart = CefParser.start(s);
+            if (cefStart >= 0 && !FortiGateParser.matches(s)) {
+                return cef.parse(line, cefStart);
+            }
+            final int leefStart = LeefParser.start(s);
+            if (leefStart >= 0) {
+                return leef.parse(line, leefStart);
+            }
         }
         if ("filterlog".equals(line.tag)) {
             return filterlog.parse(line, 0);

@@ -40,8 +40,11 @@ final class LeefParser {
         this.config = config;
     }
 
-    /** Index of {@code LEEF:<digit>} in s, or -1. */
+    /** Index of {@code LEEF:<digit>} in s, or -1; lines without a '|' cost one character scan. */
     static int start(final String s) {
+        if (s.indexOf('|') < 0) {
+            return -1;
+        }
         final int i = s.indexOf("LEEF:");
         if (i < 0 || i + 6 > s.length() || s.charAt(i + 5) < '0' || s.charAt(i + 5) > '9') {
             return -1;
