@@ -40,7 +40,7 @@ final class ParseFirewallCommand implements Callable<Integer> {
 
     @Option(names = "--format", paramLabel = "auto|NAME", defaultValue = "auto",
             description = "auto (detect per line, default) or one of: netfilter, pfsense, aws-vpc, cisco-asa, fortigate, paloalto, "
-                    + "juniper-srx, windows-firewall")
+                    + "juniper-srx, windows-firewall, cef, leef, azure-nsg")
     String format;
 
     @Option(names = "--zone", paramLabel = "ZONE", defaultValue = "UTC", description = "Zone of times written without one (default ${DEFAULT-VALUE})")
@@ -66,8 +66,10 @@ final class ParseFirewallCommand implements Callable<Integer> {
         try (BufferedReader reader = open()) {
             String line;
             while ((line = reader.readLine()) != null) {
-                final ParseResult result = parser.parse(line, new LineContext(System.currentTimeMillis(), source, null));
-                out.println(toJson(result));
+                // An Azure flow log document is one line and one output line per flow tuple.
+                for (final ParseResult result : parser.parseAll(line, new LineContext(System.currentTimeMillis(), source, null))) {
+                    out.println(toJson(result));
+                }
             }
         }
         out.flush();

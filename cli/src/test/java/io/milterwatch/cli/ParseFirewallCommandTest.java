@@ -74,6 +74,41 @@ class ParseFirewallCommandTest {
     }
 
     @Test
+    void shouldPrintOneObjectPerEventInTheSameShapeWhenALineHoldsSeveral() throws Exception {
+        // given: a CEF line and an Azure flow log document of two flow tuples
+        final Path log = dir.resolve("cloud.log");
+        Files.write(log, List.of(
+                "CEF:0|Acme|FW|1.0|100|Connection blocked|5|src=203.0.113.7 spt=51515 dst=192.0.2.25 dpt=8891 proto=TCP act=blocked",
+                "{\"records\":[{\"time\":\"2018-11-13T12:00:35Z\",\"category\":\"NetworkSecurityGroupFlowEvent\",\"properties\":"
+                        + "{\"Version\":2,\"flows\":[{\"rule\":\"DefaultRule_DenyAllInBound\",\"flows\":[{\"mac\":\"000D3AF87856\","
+                        + "\"flowTuples\":[\"1542110402,192.0.2.190,10.5.16.4,28746,8891,T,I,D,B,,,,\","
+                        + "\"1542110403,192.0.2.191,10.5.16.4,28747,11332,T,I,D,B,,,,\"]}]}]}}]}"));
+
+        // when
+        final int code = run("parse-firewall", "--format", "auto", log.toString());
+
+        // then
+        assertThat(code).isZero();
+        final List<JsonNode> lines = out.toString().lines().map(l -> {
+            try {
+                return JSON.readTree(l);
+            } catch (final Exception e) {
+                throw new AssertionError(l, e);
+            }
+        }).toList();
+        assertThat(lines).hasSize(3);
+        for (final JsonNode line : lines) {
+            assertThat(line.fieldNames()).toIterable().containsExactly("status", "format", "event", "reason");
+            assertThat(line.get("status").asText()).isEqualTo("EVENT");
+            assertThat(line.get("event").fieldNames()).toIterable().contains("srcIp", "srcPort", "dstIp", "dstPort", "protocol", "action");
+        }
+        assertThat(lines.get(0).get("format").asText()).isEqualTo("cef");
+        assertThat(lines.get(1).get("event").get("dstPort").asInt()).isEqualTo(8891);
+        assertThat(lines.get(2).get("event").get("dstPort").asInt()).isEqualTo(11332);
+        assertThat(lines.get(2).get("event").get("action").asText()).isEqualTo("DROP");
+    }
+
+    @Test
     void shouldExitWithTwoAndNameTheInputWhenTheFileOrFormatIsBad() {
         assertThat(run("parse-firewall", dir.resolve("missing.log").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("missing.log");

@@ -25,7 +25,8 @@ public final class ProcessorSettings {
     public static final Setting FIREWALL_PREFIX_ACTIONS = new Setting("processor.firewall.prefix.actions", "none",
             "Netfilter log prefix rules TEXT=ALLOW|DROP|REJECT|UNKNOWN|AUDIT, comma-separated, before the built-in ones; none for none");
     public static final Setting FIREWALL_VPC_FORMAT = new Setting("processor.firewall.vpc.format", "default",
-            "AWS VPC Flow Logs format string (${version} ${srcaddr} ...); default for the v2 default format");
+            "AWS VPC Flow Logs format string (${version} ${srcaddr} ...); default: the v2 default format, and for longer records "
+            + "the order in which AWS lists all fields of versions 3-8; a header line of field names sets the order of its stream");
     public static final Setting FIREWALL_MAX_LINE_CHARS = new Setting("processor.firewall.max.line.chars", "2048",
             "Firewall events keep the original line cut to this many characters");
 

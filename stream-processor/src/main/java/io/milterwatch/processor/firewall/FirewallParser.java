@@ -2,6 +2,8 @@ package io.milterwatch.processor.firewall;
 
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 /**
  * Parses one firewall log line into a {@link ParseResult}: opens the envelopes (JSON from a shipper,
  * a syslog header), recognises the format of the message, and hands it to that format's parser.
@@ -10,6 +12,9 @@ import java.util.List;
  * with the reason. Lines from a syslog stream that are not from a firewall (sshd, dhcpd, kernel
  * messages other than netfilter's) are SKIPPED; text that no format recognises is INVALID.
  *
+ * <p>A line may hold several events: an Azure flow log document holds many flow tuples.
+ * {@link #parseAll} returns them all; {@link #parse} returns the first of them.
+ *
  * <p>Not thread-safe and stateful per instance (the W3C {@code #Fields:} of each stream, caches):
  * use one instance per thread and stream task.
  */
@@ -17,7 +22,8 @@ public final class FirewallParser {
 
     /** The format names, for {@code --format} and {@link ParseResult#format()}. */
     public static final List<String> FORMATS = List.of(NetfilterParser.FORMAT, FilterlogParser.FORMAT, AwsVpcFlowParser.FORMAT,
-            CiscoAsaParser.FORMAT, FortiGateParser.FORMAT, PaloAltoParser.FORMAT, JuniperSrxParser.FORMAT, WindowsFirewallParser.FORMAT);
+            CiscoAsaParser.FORMAT, FortiGateParser.FORMAT, PaloAltoParser.FORMAT, JuniperSrxParser.FORMAT, WindowsFirewallParser.FORMAT,
+            CefParser.FORMAT, LeefParser.FORMAT, AzureNsgParser.FORMAT);
 
     private final FirewallParserConfig config;
     private final String only;
@@ -32,6 +38,11 @@ public final class FirewallParser {
     private final PaloAltoParser paloalto;
     private final JuniperSrxParser juniper;
     private final WindowsFirewallParser windows;
+    private final CefParser cef;
+    private final LeefParser leef;
+    private final AzureNsgParser nsg;
+    /** Every result of the current line when it held more than one event, else null. */
+    private List<ParseResult> many;
 
     public FirewallParser(final FirewallParserConfig config) {
         this.config = config;
@@ -44,6 +55,9 @@ public final class FirewallParser {
         this.paloalto = new PaloAltoParser(config);
         this.juniper = new JuniperSrxParser(config);
         this.windows = new WindowsFirewallParser(config);
+        this.cef = new CefParser(config);
+        this.leef = new LeefParser(config);
+        this.nsg = new AzureNsgParser(config);
     }
 
     public FirewallParser() {
@@ -54,8 +68,20 @@ public final class FirewallParser {
         return config;
     }
 
-    /** Parses one line; never throws. */
+    /**
+     * Parses one line into all the results it holds (one for every format but Azure flow log
+     * documents, which hold one per flow tuple); never throws, never empty.
+     */
+    public List<ParseResult> parseAll(final String text, final LineContext context) {
+        final ParseResult first = parse(text, context);
+        final List<ParseResult> all = many;
+        many = null;
+        return all != null && all.size() > 1 ? List.copyOf(all) : List.of(first);
+    }
+
+    /** Parses one line; never throws. For a line that holds several events, the first of them ({@link #parseAll} gives all). */
     public ParseResult parse(final String text, final LineContext context) {
+        many = null;
         try {
             return parseUnchecked(text, context);
         } catch (final RuntimeException | StackOverflowError e) {
@@ -87,12 +113,23 @@ public final class FirewallParser {
         line.reset(trimmed, context);
         if (trimmed.charAt(0) == '{') {
             final String problem = json.open(line, config.zone());
+            final ParseResult document = document(json.document);
+            if (document != null) {
+                return document;
+            }
             if (problem != null) {
                 return ParseResult.invalid(null, problem);
             }
             line.body = line.body.strip();
             if (line.body.isEmpty()) {
                 return ParseResult.invalid(null, "JSON envelope with an empty message");
+            }
+            if (line.body.charAt(0) == '{') {
+                // a shipper that wrapped a JSON record (Event Hub / Filebeat with an Azure flow log record)
+                final ParseResult inner = document(JsonEnvelope.read(line.body));
+                if (inner != null) {
+                    return inner;
+                }
             }
         }
         for (int i = 0; i < line.body.length(); i++) {
@@ -116,8 +153,35 @@ public final class FirewallParser {
         return only == null ? detect() : forced(only);
     }
 
+    /** A JSON object that is a flow log document or a PAN-OS record itself, not an envelope; null when it is neither. */
+    private ParseResult document(final JsonNode root) {
+        if (root == null) {
+            return null;
+        }
+        if ((only == null || only.equals(AzureNsgParser.FORMAT)) && AzureNsgParser.matches(root)) {
+            many = nsg.parse(root, line);
+            return many.get(0);
+        }
+        // a shipper's envelope (a message field) with a "type" of its own is not a PAN-OS record
+        if ((only == null || only.equals(PaloAltoParser.FORMAT)) && !root.has("message") && !root.has("MESSAGE") && !root.has("log")
+                && PaloAltoParser.matchesJson(root)) {
+            return paloalto.json(root, line);
+        }
+        return null;
+    }
+
     private ParseResult detect() {
         final String s = line.body;
+        if (s.indexOf('|') >= 0) {
+            final int cefStart = CefParser.start(s);
+            if (cefStart >= 0 && !FortiGateParser.matches(s)) {
+                return cef.parse(line, cefStart);
+            }
+            final int leefStart = LeefParser.start(s);
+            if (leefStart >= 0) {
+                return leef.parse(line, leefStart);
+            }
+        }
         if ("filterlog".equals(line.tag)) {
             return filterlog.parse(line, 0);
         }
@@ -146,7 +210,7 @@ public final class FirewallParser {
         if (WindowsFirewallParser.matches(s)) {
             return windows.parse(line);
         }
-        if (vpc.matches(s)) {
+        if (vpc.matches(line)) {
             return vpc.parse(line);
         }
         if (CiscoAsaParser.untaggedText(s)) {
@@ -185,6 +249,11 @@ public final class FirewallParser {
             case PaloAltoParser.FORMAT -> paloalto.parse(line);
             case JuniperSrxParser.FORMAT -> juniper.parse(line);
             case WindowsFirewallParser.FORMAT -> windows.parse(line);
+            case CefParser.FORMAT -> CefParser.start(s) < 0 ? ParseResult.invalid(CefParser.FORMAT, "no CEF:<version>| header")
+                    : cef.parse(line, CefParser.start(s));
+            case LeefParser.FORMAT -> LeefParser.start(s) < 0 ? ParseResult.invalid(LeefParser.FORMAT, "no LEEF:<version>| header")
+                    : leef.parse(line, LeefParser.start(s));
+            case AzureNsgParser.FORMAT -> ParseResult.invalid(AzureNsgParser.FORMAT, "not an Azure flow log JSON document");
             default -> ParseResult.invalid(null, "unknown format " + Events.quote(format));
         };
     }

@@ -18,8 +18,12 @@ final class JsonEnvelope {
 
     private final Times.Parsed parsed = new Times.Parsed();
 
+    /** The object last read, for documents that are records themselves (Azure flow logs, PAN-OS JSON) rather than envelopes. */
+    JsonNode document;
+
     /** Replaces {@code line.body} with the message; returns null, or the reason the envelope is unusable. */
     String open(final Line line, final ZoneId zone) {
+        document = null;
         final JsonNode root;
         try {
             root = MAPPER.readTree(line.body);
@@ -29,6 +33,7 @@ final class JsonEnvelope {
         if (root == null || !root.isObject()) {
             return "JSON envelope is not an object";
         }
+        document = root;
         final JsonNode message = first(root, "message", "MESSAGE", "log");
         if (message == null || !message.isTextual()) {
             return "JSON envelope without a text 'message' (or MESSAGE, log) field";
@@ -63,6 +68,16 @@ final class JsonEnvelope {
             }
         }
         return null;
+    }
+
+    /** The JSON object in s, or null when s is not one. */
+    static JsonNode read(final String s) {
+        try {
+            final JsonNode node = MAPPER.readTree(s);
+            return node != null && node.isObject() ? node : null;
+        } catch (final JsonProcessingException e) {
+            return null;
+        }
     }
 
     private static JsonNode first(final JsonNode node, final String... names) {

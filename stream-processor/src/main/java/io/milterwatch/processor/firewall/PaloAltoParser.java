@@ -3,6 +3,7 @@ package io.milterwatch.processor.firewall;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.milterwatch.schema.FirewallAction;
 
 /**
@@ -10,6 +11,11 @@ import io.milterwatch.schema.FirewallAction;
  * those PAN-OS publishes for TRAFFIC (8.1 through 11.x keep the first 31 in place): receive time 1,
  * serial 2, type 3, subtype 4, source 7, destination 8, rule 11, zones 16/17, ports 24/25, protocol
  * 29, action 30. The receive time has no zone: the configured one applies.
+ *
+ * <p>The JSON form (Strata Logging Service / Cortex Data Lake forwarding, Panorama HTTP profiles):
+ * the same TRAFFIC fields by name, {@code LogType}/{@code log_type}/{@code type},
+ * {@code SourceAddress}/{@code source_ip}/{@code src}, {@code DestinationPort}/{@code dest_port}/{@code dport}...
+ * The CEF and LEEF forms are read by {@link CefParser} and {@link LeefParser}.
  */
 final class PaloAltoParser {
 
@@ -18,31 +24,59 @@ final class PaloAltoParser {
 
     private final FirewallParserConfig config;
     private final Times.Parsed parsed = new Times.Parsed();
+    private final VendorTime vendorTime = new VendorTime();
 
     PaloAltoParser(final FirewallParserConfig config) {
         this.config = config;
     }
 
-    /** "FUTURE_USE,yyyy/MM/dd HH:mm:ss,SERIAL,TYPE,..." */
+    private static final List<String> TYPES = List.of("TRAFFIC", "THREAT", "SYSTEM", "CONFIG", "GLOBALPROTECT", "USERID", "HIPMATCH",
+            "AUTHENTICATION", "DECRYPTION", "CORRELATION", "TUNNEL", "GTP", "SCTP", "IPTAG", "AUDIT");
+
+    /**
+     * "FUTURE_USE,RECEIVE_TIME,SERIAL,TYPE,...", the receive time as {@code yyyy/MM/dd HH:mm:ss} or RFC 3339
+     * (high-resolution timestamps, PAN-OS 10+); also without the leading FUTURE_USE field, as some
+     * forwarders and exports write it ("RECEIVE_TIME,SERIAL,TYPE,...").
+     */
     static boolean matches(final String s) {
         final int c1 = s.indexOf(',');
-        if (c1 < 0 || c1 > 12 || c1 + 20 > s.length()) {
+        if (c1 < 0 || c1 > 40) {
             return false;
         }
-        final int d = c1 + 1;
-        if (s.charAt(d + 4) != '/' || s.charAt(d + 7) != '/' || s.charAt(d + 10) != ' ' || Times.digits(s, d, 4) < 0) {
+        final int time;
+        if (isTime(s, 0)) {
+            time = 0;
+        } else if (c1 <= 12 && isTime(s, c1 + 1)) {
+            time = c1 + 1;
+        } else {
             return false;
         }
-        final int c3 = s.indexOf(',', s.indexOf(',', d) + 1);
-        return c3 > 0 && (s.startsWith("TRAFFIC,", c3 + 1) || s.startsWith("THREAT,", c3 + 1) || s.startsWith("SYSTEM,", c3 + 1)
-                || s.startsWith("CONFIG,", c3 + 1) || s.startsWith("GLOBALPROTECT,", c3 + 1) || s.startsWith("USERID,", c3 + 1)
-                || s.startsWith("HIPMATCH,", c3 + 1) || s.startsWith("AUTHENTICATION,", c3 + 1) || s.startsWith("DECRYPTION,", c3 + 1)
-                || s.startsWith("CORRELATION,", c3 + 1) || s.startsWith("TUNNEL,", c3 + 1) || s.startsWith("GTP,", c3 + 1)
-                || s.startsWith("SCTP,", c3 + 1) || s.startsWith("IPTAG,", c3 + 1));
+        final int c2 = s.indexOf(',', time);
+        final int c3 = c2 < 0 ? -1 : s.indexOf(',', c2 + 1);
+        if (c3 < 0) {
+            return false;
+        }
+        final int c4 = s.indexOf(',', c3 + 1);
+        final String type = c4 < 0 ? s.substring(c3 + 1) : s.substring(c3 + 1, c4);
+        return TYPES.contains(type);
+    }
+
+    /** yyyy/MM/dd HH:mm:ss or yyyy-MM-ddTHH:mm:ss at i. */
+    private static boolean isTime(final String s, final int i) {
+        if (i + 19 > s.length() || Times.digits(s, i, 4) < 0) {
+            return false;
+        }
+        final char sep = s.charAt(i + 4);
+        return (sep == '/' && s.charAt(i + 7) == '/' && s.charAt(i + 10) == ' '
+                || sep == '-' && s.charAt(i + 7) == '-' && (s.charAt(i + 10) == 'T' || s.charAt(i + 10) == ' '))
+                && s.charAt(i + 13) == ':' && s.charAt(i + 16) == ':';
     }
 
     ParseResult parse(final Line line) {
         final List<String> f = csv(line.body);
+        if (isTime(line.body, 0)) {
+            f.add(0, ""); // no FUTURE_USE field: the documented positions count it
+        }
         final String type = f.size() > 3 ? f.get(3) : "";
         if (!type.equals("TRAFFIC")) {
             return ParseResult.skipped(FORMAT, "PAN-OS " + Events.quote(type) + " log is not a connection event");
@@ -85,7 +119,7 @@ final class PaloAltoParser {
             normalised = FirewallAction.UNKNOWN;
         }
         final String received = f.get(1);
-        final String iso = received.replace('/', '-');
+        final String iso = received.indexOf('/') >= 0 ? received.replace('/', '-') : received;
         long time = Times.MISSING;
         if (Times.rfc3339(iso, 0, config.zone(), parsed)) {
             time = parsed.epochMs;
@@ -93,6 +127,44 @@ final class PaloAltoParser {
         final String device = line.host != null ? null : f.get(2).isEmpty() ? null : f.get(2);
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
                 null, device, f.get(11).isEmpty() ? null : f.get(11)));
+    }
+
+    /** True when a JSON record names a PAN-OS log type and a source address. */
+    static boolean matchesJson(final JsonNode root) {
+        return root != null && root.isObject() && text(root, "LogType", "log_type", "type", "Type") != null
+                && text(root, "SourceAddress", "source_ip", "src", "SourceIP", "src_ip") != null;
+    }
+
+    ParseResult json(final JsonNode root, final Line line) {
+        final String type = text(root, "LogType", "log_type", "type", "Type");
+        if (!type.equalsIgnoreCase("TRAFFIC")) {
+            return ParseResult.skipped(FORMAT, "PAN-OS " + Events.quote(type) + " log is not a connection event");
+        }
+        final String action = text(root, "Action", "action");
+        final FirewallAction normalised = Connections.action(action);
+        long time = Times.MISSING;
+        final String t = text(root, "TimeReceived", "time_received", "receive_time", "TimeGenerated", "time_generated", "EventTime");
+        if (t != null) {
+            time = vendorTime.parse(t, config.zone(), line.context.ingestTimeMs());
+        }
+        final String device = text(root, "DeviceName", "device_name", "DeviceSN", "device_sn", "serial");
+        return Connections.build(line, config.maxLineChars(), FORMAT, time,
+                text(root, "SourceAddress", "source_ip", "src", "SourceIP", "src_ip"),
+                text(root, "DestinationAddress", "dest_ip", "dst", "DestinationIP", "dst_ip"),
+                text(root, "SourcePort", "source_port", "sport", "src_port"),
+                text(root, "DestinationPort", "dest_port", "dport", "dst_port"),
+                text(root, "Protocol", "protocol", "proto"), normalised == null ? FirewallAction.UNKNOWN : normalised, action, null,
+                line.host != null ? null : device, text(root, "Rule", "rule_matched", "rule", "RuleName"));
+    }
+
+    private static String text(final JsonNode root, final String... names) {
+        for (final String n : names) {
+            final JsonNode v = root.get(n);
+            if (v != null && (v.isTextual() || v.isNumber()) && !v.asText().isEmpty()) {
+                return v.asText();
+            }
+        }
+        return null;
     }
 
     /** CSV with double-quoted fields (PAN-OS quotes fields that contain commas). */

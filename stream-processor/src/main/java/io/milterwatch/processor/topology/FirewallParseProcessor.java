@@ -50,14 +50,16 @@ final class FirewallParseProcessor implements FixedKeyProcessor<byte[], byte[], 
         final byte[] key = record.key();
         final String source = key == null || key.length == 0 ? null : new String(key, StandardCharsets.UTF_8);
         final String text = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
-        final ParseResult result = parser.parse(text, new LineContext(record.timestamp(), source, source));
-        switch (result.status()) {
-            case EVENT -> events.record();
-            case SKIPPED -> skipped.record();
-            case INVALID -> invalid.record();
+        // One record may hold several events (an Azure flow log document: one per flow tuple).
+        for (final ParseResult result : parser.parseAll(text, new LineContext(record.timestamp(), source, source))) {
+            switch (result.status()) {
+                case EVENT -> events.record();
+                case SKIPPED -> skipped.record();
+                case INVALID -> invalid.record();
+            }
+            metrics.line(result.format(), result.status());
+            context.forward(record.withValue(new ParsedLine(result, record.value())));
         }
-        metrics.line(result.format(), result.status());
-        context.forward(record.withValue(new ParsedLine(result, record.value())));
     }
 
     @Override
