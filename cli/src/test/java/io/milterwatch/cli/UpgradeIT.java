@@ -137,10 +137,10 @@ class UpgradeIT {
             // when: today's processor and an outside worker start on it
             final ProcessorConfig config = ProcessorConfig.from(Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of(
                     "bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "processor.application.id", app,
-                    "processor.state.dir", stateDir.toString(), "processor.http.port", "0"), KafkaNames.ALL));
+                    "processor.state.dir", stateDir.toString(), "processor.http.port", "0"), ConnectionOptions.KAFKA_NAMES));
             final Settings workerSettings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of("bootstrap.servers",
                     cluster.bootstrapServers(), "topic.prefix", prefix, "worker.vantage", "outside", "worker.zone", "EXTERNAL",
-                    "worker.http.port", "0"), KafkaNames.ALL);
+                    "worker.http.port", "0"), ConnectionOptions.KAFKA_NAMES);
             final long started = System.nanoTime();
             try (StreamsApp processor = new StreamsApp(config); ProbeWorker worker = new ProbeWorker(WorkerConfig.from(workerSettings))) {
                 processor.start();
@@ -205,7 +205,7 @@ class UpgradeIT {
         }
         final ProcessorConfig config = ProcessorConfig.from(Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(), Map.of(
                 "bootstrap.servers", cluster.bootstrapServers(), "topic.prefix", prefix, "processor.application.id", app,
-                "processor.state.dir", stateDir.toString(), "processor.http.port", "0"), KafkaNames.ALL));
+                "processor.state.dir", stateDir.toString(), "processor.http.port", "0"), ConnectionOptions.KAFKA_NAMES));
         // when
         try (StreamsApp processor = new StreamsApp(config)) {
             processor.start();
