@@ -105,7 +105,7 @@ public final class StreamsApp implements AutoCloseable {
             feed.start();
             try {
                 query = new QueryServer(streams, alertFeed, config.httpHost(), config.httpPort(),
-                        HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken());
+                        HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken(), config.httpAllowedHosts());
                 ProcessorEndpoints.register(query, prometheus.registry(), health);
             } catch (final java.net.BindException e) {
                 close();

@@ -29,6 +29,7 @@ public record WorkerConfig(
         Map<String, Object> kafkaOverrides,
         String httpHost,
         int httpPort,
+        java.util.List<String> httpAllowedHosts,
         String groupInstanceId) {
 
     /** {@link #httpPort()} when {@code worker.http.port=none}: no metrics or health endpoint. */
@@ -56,6 +57,7 @@ public record WorkerConfig(
                 consumerOverrides(s.kafkaOverrides(), instanceId),
                 s.string(WorkerSettings.HTTP_HOST.name()),
                 httpPort,
+                names(s.stringOrNull(WorkerSettings.HTTP_ALLOWED_HOSTS.name())),
                 instanceId);
     }
 
@@ -78,6 +80,11 @@ public record WorkerConfig(
         final Map<String, Object> props = new java.util.HashMap<>(kafkaOverrides);
         props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         return props;
+    }
+
+    /** A comma-separated list of names, blanks dropped. */
+    public static java.util.List<String> names(final String list) {
+        return java.util.Arrays.stream(list == null ? new String[0] : list.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
     }
 
     /** Whether the worker serves /metrics and /health (not with {@code worker.http.port=none}). */
