@@ -1,10 +1,8 @@
 package io.milterwatch.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -52,6 +50,10 @@ final class ParseFirewallCommand implements Callable<Integer> {
     @Option(names = "--vpc-format", paramLabel = "FORMAT", description = "AWS VPC Flow Logs format string (default: the v2 default format)")
     String vpcFormat;
 
+    @Option(names = "--max-line-bytes", paramLabel = "BYTES", defaultValue = "65536",
+            description = "Longest line read (default ${DEFAULT-VALUE}); a longer one is answered INVALID and the rest of it skipped unread")
+    int maxLineBytes;
+
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "Log file (default: standard input)")
     Path file;
 
@@ -63,12 +65,20 @@ final class ParseFirewallCommand implements Callable<Integer> {
         final FirewallParser parser = new FirewallParser(config());
         final PrintWriter out = spec.commandLine().getOut();
         final String source = file == null ? "stdin" : file.toString();
-        try (BufferedReader reader = open()) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                // An Azure flow log document is one line and one output line per flow tuple.
-                for (final ParseResult result : parser.parseAll(line, new LineContext(System.currentTimeMillis(), source, null))) {
-                    out.println(toJson(result));
+        if (maxLineBytes < 1) {
+            throw new IllegalArgumentException("--max-line-bytes " + maxLineBytes + " is not a positive number of bytes");
+        }
+        try (BoundedLineReader reader = new BoundedLineReader(open(), maxLineBytes)) {
+            BoundedLineReader.Line line;
+            while ((line = reader.next()) != null) {
+                if (line.tooLong()) {
+                    out.println(toJson(ParseResult.invalid(null, "line longer than " + maxLineBytes
+                            + " bytes (--max-line-bytes): not parsed, the rest of it skipped"), line.malformedUtf8()));
+                } else {
+                    // An Azure flow log document is one line and one output line per flow tuple.
+                    for (final ParseResult result : parser.parseAll(line.text(), new LineContext(System.currentTimeMillis(), source, null))) {
+                        out.println(toJson(result, line.malformedUtf8()));
+                    }
                 }
             }
         }
@@ -91,19 +101,22 @@ final class ParseFirewallCommand implements Callable<Integer> {
         }
     }
 
-    private BufferedReader open() throws IOException {
+    private InputStream open() throws IOException {
         if (file == null) {
-            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return System.in;
         }
         try {
-            return Files.newBufferedReader(file, StandardCharsets.UTF_8);
+            return Files.newInputStream(file);
         } catch (final NoSuchFileException e) {
             throw new IllegalArgumentException("FILE '" + file + "' does not exist", e);
         }
     }
 
-    /** {"status", "format", "event": {timestamp, action, protocol, srcIp, srcPort, dstIp, dstPort, device, rule, direction}, "reason"}. */
-    static String toJson(final ParseResult result) throws JsonProcessingException {
+    /**
+     * {"status", "format", "event": {timestamp, action, protocol, srcIp, srcPort, dstIp, dstPort, device, rule, direction}, "reason",
+     * "malformedUtf8"}: the last true when the line held bytes that are not UTF-8, parsed with U+FFFD in their place.
+     */
+    static String toJson(final ParseResult result, final boolean malformedUtf8) throws JsonProcessingException {
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", result.status().name());
         out.put("format", result.format());
@@ -125,6 +138,7 @@ final class ParseFirewallCommand implements Callable<Integer> {
             out.put("event", event);
         }
         out.put("reason", result.reason());
+        out.put("malformedUtf8", malformedUtf8);
         return JSON.writeValueAsString(out);
     }
 }

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
 
 /** Tails a log file onto the raw firewall topic, one record per line, until interrupted. */
 @Command(name = "ship-logs", mixinStandardHelpOptions = true,
-        description = "Follow a firewall log file (across rotation) and send each line to the raw firewall topic.",
+        description = {"Follow a firewall log file (across rotation and truncation) and send each line to the raw firewall topic.",
+                "A line longer than --max-line-bytes, or refused by Kafka as too large, goes to the DLQ topic instead (cut, with the "
+                        + "reason, the file and the line's byte offset in headers), and shipping goes on."},
         exitCodeList = {"130:stopped with Ctrl-C, after sending what was read"},
         footerHeading = "%nExamples:%n",
         footer = {"  milterwatch ship-logs /var/log/ufw.log",
@@ -42,18 +44,27 @@ public final class ShipLogsCommand implements java.util.concurrent.Callable<Inte
     @Option(names = "--device", paramLabel = "NAME", description = "Record key: the device, for lines that do not name one")
     String device;
 
+    @Option(names = "--max-line-bytes", paramLabel = "BYTES", defaultValue = "" + LogShipper.DEFAULT_MAX_LINE_BYTES,
+            description = "Longest line sent as a record (default ${DEFAULT-VALUE}, under Kafka's default 1 MiB request size); "
+                    + "longer lines go to the DLQ")
+    int maxLineBytes;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (maxLineBytes < 1) {
+            throw new IllegalArgumentException("--max-line-bytes " + maxLineBytes + " is not a positive number of bytes");
+        }
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new IllegalArgumentException("FILE '" + file + "' is not a readable file");
         }
         final Settings s = connection.settings();
         final Topics topics = connection.topics(s);
         try (KafkaProducer<byte[], byte[]> producer = producer(s);
-             LogShipper shipper = new LogShipper(file, fromBeginning, device, producer, topics.firewallRaw()).start()) {
+             LogShipper shipper = new LogShipper(file, fromBeginning, device, producer, topics.firewallRaw(), topics.dlq(),
+                     maxLineBytes).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(shipper::close, "ship-logs-stop"));
             spec.commandLine().getErr().println("shipping " + file + " to " + topics.firewallRaw() + " (Ctrl-C to stop)");
             while (shipper.awaitFailure(Duration.ofSeconds(1))) {
@@ -63,7 +74,8 @@ public final class ShipLogsCommand implements java.util.concurrent.Callable<Inte
                 throw new IllegalStateException("sending to Kafka failed: " + shipper.failure().getMessage(), shipper.failure());
             }
             producer.flush();
-            LOG.info("shipped {} lines from {}", shipper.lines(), file);
+            LOG.info("shipped {} lines from {} ({} too long for Kafka, sent to {})", shipper.lines(), file, shipper.deadLettered(),
+                    topics.dlq());
         }
         return 0;
     }

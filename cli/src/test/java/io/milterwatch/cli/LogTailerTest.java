@@ -69,4 +69,46 @@ class LogTailerTest {
             assertThat(seen).containsExactly("a", "b", "c");
         }
     }
+
+    @Test
+    void shouldReadFromTheStartAgainWhenTheFileIsTruncatedAndRewrittenPastTheReadPosition() throws Exception {
+        // given: two lines read, the tailer idle between polls
+        final Path log = dir.resolve("fw.log");
+        append(log, "a\nb\n");
+        final List<String> seen = new CopyOnWriteArrayList<>();
+        try (LogTailer tailer = new LogTailer(log, true, Duration.ofMillis(300), seen::add)) {
+            new Thread(tailer, "tailer").start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 2);
+
+            // when: copytruncate, then the writer adds three lines, longer together than what was read
+            Files.writeString(log, "c\nd\ne\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+
+            // then
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() >= 5);
+            assertThat(seen).containsExactly("a", "b", "c", "d", "e");
+        }
+    }
+
+    @Test
+    void shouldHandOnALongLineCutWithItsLengthAndOffsetWhenItIsLongerThanTheMaximum() throws Exception {
+        // given
+        final Path log = dir.resolve("fw.log");
+        append(log, "first\n" + "x".repeat(100_000) + "\r\nafter\n");
+        final List<LogTailer.Line> seen = new CopyOnWriteArrayList<>();
+        try (LogTailer tailer = new LogTailer(log, true, Duration.ofMillis(20), 10, seen::add)) {
+            // when
+            new Thread(tailer, "tailer").start();
+
+            // then
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 3);
+            assertThat(seen.get(0).text()).isEqualTo("first");
+            assertThat(seen.get(0).cut()).isFalse();
+            assertThat(seen.get(1).text()).isEqualTo("xxxxxxxxxx");
+            assertThat(seen.get(1).cut()).isTrue();
+            assertThat(seen.get(1).offset()).isEqualTo(6);
+            assertThat(seen.get(1).length()).isEqualTo(100_001);
+            assertThat(seen.get(2).text()).isEqualTo("after");
+            assertThat(seen.get(2).offset()).isEqualTo(6 + 100_002);
+        }
+    }
 }

@@ -135,4 +135,64 @@ class ParseFirewallCommandTest {
         assertThat(lines.get(0)).contains("\"status\":\"EVENT\"").contains("\"format\":\"pfsense\"");
         assertThat(lines.get(1)).doesNotContain("\"status\":\"EVENT\"");
     }
+
+    private List<JsonNode> outputLines() {
+        return out.toString().lines().map(l -> {
+            try {
+                return JSON.readTree(l);
+            } catch (final Exception e) {
+                throw new AssertionError(l, e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void shouldAnswerEveryLineAndFlagTheBadOneWhenALineHoldsBytesThatAreNotUtf8() throws Exception {
+        // given: a netfilter line whose prefix holds a Latin-1 byte (0xE9), between two clean lines
+        final String ufw = "Nov 28 09:59:01 mail kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.7 DST=192.0.2.25 LEN=60 TTL=52 "
+                + "PROTO=TCP SPT=51515 DPT=8891 WINDOW=64240 SYN URGP=0\n";
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.write("garbage before\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        bytes.write(ufw.replace("mail kernel", "caf\u00e9 kernel").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        bytes.write(ufw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        final Path log = dir.resolve("latin1.log");
+        Files.write(log, bytes.toByteArray());
+
+        // when
+        final int code = run("parse-firewall", log.toString());
+
+        // then
+        assertThat(code).as(err.toString()).isZero();
+        final List<JsonNode> lines = outputLines();
+        assertThat(lines).hasSize(3);
+        assertThat(lines).extracting(n -> n.get("malformedUtf8").asBoolean()).containsExactly(false, true, false);
+        assertThat(lines.get(1).get("status").asText()).isEqualTo("EVENT");
+        assertThat(lines.get(1).get("event").get("device").asText()).isEqualTo("caf\uFFFD");
+        assertThat(lines.get(1).get("event").get("dstPort").asInt()).isEqualTo(8891);
+        assertThat(lines.get(2).get("status").asText()).isEqualTo("EVENT");
+    }
+
+    @Test
+    void shouldAnswerInvalidAndGoOnWhenALineIsLongerThanTheMaximum() throws Exception {
+        // given
+        final Path log = dir.resolve("long.log");
+        Files.writeString(log, "x".repeat(5000) + "\nNov 28 09:59:02 mail sshd[1]: Accepted publickey for root\n");
+
+        // when
+        final int code = run("parse-firewall", "--max-line-bytes", "1024", log.toString());
+
+        // then
+        assertThat(code).as(err.toString()).isZero();
+        final List<JsonNode> lines = outputLines();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("status").asText()).isEqualTo("INVALID");
+        assertThat(lines.get(0).get("reason").asText()).contains("longer than 1024 bytes");
+        assertThat(lines.get(1).get("status").asText()).isEqualTo("SKIPPED");
+    }
+
+    @Test
+    void shouldRejectAMaximumLineLengthThatIsNotPositive() {
+        assertThat(run("parse-firewall", "--max-line-bytes", "0", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--max-line-bytes 0");
+    }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.milterwatch.config.Settings;
+import io.milterwatch.kafka.Dlq;
 import io.milterwatch.kafka.TopicAdmin;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.testing.KafkaCluster;
@@ -63,4 +64,50 @@ class ShipLogsIT {
         }
     }
 
+
+    @Test
+    void shouldSendALineTooLongForKafkaToTheDlqAndShipTheLinesAfterItWhenOneLineIsOverOneMegabyte(final KafkaCluster cluster)
+            throws Exception {
+        // given: a 1.5 MB line between two short ones; one run that cuts it at the default maximum, one that leaves
+        // it to the producer, which refuses it (RecordTooLargeException)
+        final Topics topics = Topics.withPrefix(KafkaCluster.uniquePrefix("shiplong"));
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
+        }
+        final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, null, Map.of(),
+                Map.of("bootstrap.servers", cluster.bootstrapServers()), ConnectionOptions.KAFKA_NAMES);
+        final Path log = dir.resolve("fw.log");
+        final String huge = "y".repeat(1_500_000);
+        Files.writeString(log, "before\n" + huge + "\nafter\n", StandardCharsets.UTF_8);
+
+        for (final int maxLineBytes : new int[] {LogShipper.DEFAULT_MAX_LINE_BYTES, 4_000_000}) {
+            try (KafkaProducer<byte[], byte[]> producer = ShipLogsCommand.producer(settings);
+                 LogShipper shipper = new LogShipper(log, true, "fw-1", producer, topics.firewallRaw(), topics.dlq(), maxLineBytes)
+                         .start()) {
+                // when
+                await().atMost(Duration.ofSeconds(30)).until(() -> shipper.lines() == 3 && shipper.deadLettered() == 1
+                        || shipper.failure() != null);
+                producer.flush();
+
+                // then
+                assertThat(shipper.failure()).isNull();
+                assertThat(shipper.awaitFailure(Duration.ofMillis(10))).as("still shipping").isTrue();
+            }
+        }
+        final List<ConsumerRecord<byte[], byte[]>> shipped = TestTopics.readAtLeast(cluster, topics.firewallRaw(), 4);
+        assertThat(shipped).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactly("before", "after", "before", "after");
+        final List<ConsumerRecord<byte[], byte[]>> dead = TestTopics.readAtLeast(cluster, topics.dlq(), 2);
+        assertThat(dead).hasSize(2);
+        for (final ConsumerRecord<byte[], byte[]> r : dead) {
+            assertThat(r.value().length).isLessThanOrEqualTo(Dlq.MAX_VALUE_BYTES);
+            assertThat(new String(r.value(), StandardCharsets.UTF_8)).startsWith("yyyy");
+            assertThat(Dlq.header(r.headers(), Dlq.STAGE)).isEqualTo("ship-logs");
+            assertThat(Dlq.header(r.headers(), Dlq.SOURCE_FILE)).isEqualTo(log.toString());
+            assertThat(Dlq.header(r.headers(), Dlq.SOURCE_FILE_OFFSET)).isEqualTo("7");
+            assertThat(Dlq.header(r.headers(), Dlq.ORIGINAL_VALUE_BYTES)).isEqualTo("1500000");
+            assertThat(Dlq.header(r.headers(), Dlq.REASON)).contains("1500000 bytes");
+        }
+        assertThat(Dlq.header(dead.get(1).headers(), Dlq.REASON)).contains("Kafka refused");
+    }
 }

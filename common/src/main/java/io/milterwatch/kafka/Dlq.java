@@ -17,6 +17,9 @@ public final class Dlq {
     public static final String SOURCE_TOPIC = "milterwatch.dlq.source.topic";
     public static final String SOURCE_PARTITION = "milterwatch.dlq.source.partition";
     public static final String SOURCE_OFFSET = "milterwatch.dlq.source.offset";
+    /** For a record that came from a file rather than a topic (ship-logs): the file, and the byte offset of the line in it. */
+    public static final String SOURCE_FILE = "milterwatch.dlq.source.file";
+    public static final String SOURCE_FILE_OFFSET = "milterwatch.dlq.source.file.offset";
     /** Present when the value (or key) was cut: the original length in bytes. */
     public static final String ORIGINAL_VALUE_BYTES = "milterwatch.dlq.original.value.bytes";
     public static final String ORIGINAL_KEY_BYTES = "milterwatch.dlq.original.key.bytes";

@@ -1,8 +1,6 @@
 package io.milterwatch.metrics;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -10,15 +8,15 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import io.milterwatch.http.Exchange;
+import io.milterwatch.http.HttpService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The handlers of {@code /metrics}, {@code /health/live} and {@code /health/ready} for the JDK's
- * HTTP server, shared by the probe worker's endpoint and the stream processor's query API.
+ * The handlers of {@code /metrics}, {@code /health/live} and {@code /health/ready} for
+ * {@link HttpService}, shared by the probe worker's endpoint and the stream processor's query API.
  *
  * <p>{@code /metrics} answers in the Prometheus text format 0.0.4, which every Prometheus version
  * and agent reads. A health check answers 200 when up and 503 when down, with a small JSON body
@@ -40,40 +38,32 @@ public final class HttpEndpoints {
     }
 
     /** {@code /metrics}: every meter of the registry, scraped when asked. */
-    public static HttpHandler metrics(final PrometheusMeterRegistry registry) {
+    public static HttpService.Route metrics(final PrometheusMeterRegistry registry) {
         return ex -> {
-            try {
-                if (!readOnly(ex)) {
-                    return;
-                }
-                final ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
-                registry.scrape(body, PROMETHEUS_TEXT);
-                send(ex, 200, PROMETHEUS_TEXT, body.toByteArray());
-            } finally {
-                ex.close();
+            if (!readOnly(ex)) {
+                return;
             }
+            final ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
+            registry.scrape(body, PROMETHEUS_TEXT);
+            send(ex, 200, PROMETHEUS_TEXT, body.toByteArray());
         };
     }
 
     /** A health check: 200 with the facts when it passes, 503 with them when it does not. */
-    public static HttpHandler health(final Supplier<Health> check) {
+    public static HttpService.Route health(final Supplier<Health> check) {
         return ex -> {
-            try {
-                if (!readOnly(ex)) {
-                    return;
-                }
-                Health health;
-                try {
-                    health = check.get();
-                } catch (final RuntimeException e) {
-                    // A check that cannot decide is a failed check, never a 500 a probe might read as "up".
-                    LOG.warn("health check {} failed: {}", ex.getRequestURI().getPath(), e.toString());
-                    health = Health.down("check failed: " + e.getMessage(), Map.of());
-                }
-                send(ex, health.up() ? 200 : 503, "application/json", json(health));
-            } finally {
-                ex.close();
+            if (!readOnly(ex)) {
+                return;
             }
+            Health health;
+            try {
+                health = check.get();
+            } catch (final RuntimeException e) {
+                // A check that cannot decide is a failed check, never a 500 a probe might read as "up".
+                LOG.warn("health check {} failed: {}", ex.path(), e.toString());
+                health = Health.down("check failed: " + e.getMessage(), Map.of());
+            }
+            send(ex, health.up() ? 200 : 503, "application/json", json(health));
         };
     }
 
@@ -90,26 +80,18 @@ public final class HttpEndpoints {
         }
     }
 
-    private static boolean readOnly(final HttpExchange ex) throws IOException {
-        final String method = ex.getRequestMethod();
+    private static boolean readOnly(final Exchange ex) {
+        final String method = ex.method();
         if ("GET".equals(method) || "HEAD".equals(method)) {
             return true;
         }
-        ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        ex.setHeader("Allow", "GET, HEAD");
         send(ex, 405, "text/plain; charset=utf-8", ("method " + method + " not allowed; use GET\n").getBytes(StandardCharsets.UTF_8));
         return false;
     }
 
-    private static void send(final HttpExchange ex, final int status, final String contentType, final byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        if ("HEAD".equals(ex.getRequestMethod())) {
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+    private static void send(final Exchange ex, final int status, final String contentType, final byte[] body) {
+        ex.setHeader("Cache-Control", "no-store");
+        ex.send(status, contentType, body);
     }
 }

@@ -54,7 +54,7 @@ public final class WorkerApp implements AutoCloseable {
         WorkerHttpServer http = null;
         if (config.httpEnabled()) {
             try {
-                http = new WorkerHttpServer(config.httpHost(), config.httpPort(), meters.registry(), worker::liveness,
+                http = new WorkerHttpServer(config.httpHost(), config.httpPort(), config.httpAllowedHosts(), meters.registry(), worker::liveness,
                         worker::readiness);
             } catch (final java.net.BindException e) {
                 meters.close();

@@ -94,6 +94,11 @@ public final class StreamsApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Static membership for the main consumer only (Streams appends each stream thread's index); an id set
+        // through KAFKA_GROUP_INSTANCE_ID is the operator's and left alone.
+        if (config.groupInstanceId() != null && !config.kafkaOverrides().containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+            p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.groupInstanceId());
+        }
         if (config.httpPort() != 0) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.httpAdvertised());
         }
@@ -131,7 +136,8 @@ public final class StreamsApp implements AutoCloseable {
             feed.start();
             try {
                 query = new QueryServer(streams, alertFeed, config.httpHost(), config.httpPort(),
-                        HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken(), storeDeadLetters::count);
+                        HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken(), config.httpAllowedHosts(),
+                        storeDeadLetters::count);
                 ProcessorEndpoints.register(query, prometheus.registry(), health);
             } catch (final java.net.BindException e) {
                 close();

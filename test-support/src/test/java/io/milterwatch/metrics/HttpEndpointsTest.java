@@ -2,48 +2,48 @@ package io.milterwatch.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
+import io.milterwatch.http.HttpService;
 import io.micrometer.core.instrument.Counter;
 import io.milterwatch.testing.PrometheusText;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The shared /metrics and /health handlers over a real JDK HTTP server on loopback. */
+/** The shared /metrics and /health handlers over the shared HTTP server on loopback. */
 class HttpEndpointsTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicReference<Health> ready = new AtomicReference<>(Health.down("starting", Map.of("state", "CREATED")));
     private PrometheusMetrics metrics;
-    private HttpServer server;
+    private HttpService server;
     private String base;
 
     @BeforeEach
     void start() throws Exception {
         metrics = PrometheusMetrics.create("component", "test");
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
-        server.createContext(HttpEndpoints.METRICS, HttpEndpoints.metrics(metrics.registry()));
-        server.createContext(HttpEndpoints.READY, HttpEndpoints.health(ready::get));
-        server.createContext(HttpEndpoints.LIVE, HttpEndpoints.health(() -> {
+        server = new HttpService(HttpService.Options.defaults("127.0.0.1", 0, List.of(), "test.allowed.hosts", "test-http"));
+        server.route(HttpEndpoints.METRICS, HttpService.Kind.ESSENTIAL, HttpService.Access.OPEN, HttpEndpoints.metrics(metrics.registry()));
+        server.route(HttpEndpoints.READY, HttpService.Kind.ESSENTIAL, HttpService.Access.OPEN, HttpEndpoints.health(ready::get));
+        server.route(HttpEndpoints.LIVE, HttpService.Kind.ESSENTIAL, HttpService.Access.OPEN, HttpEndpoints.health(() -> {
             throw new IllegalStateException("cannot tell");
         }));
         server.start();
-        base = "http://127.0.0.1:" + server.getAddress().getPort();
+        base = "http://127.0.0.1:" + server.port();
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
         metrics.close();
     }
 

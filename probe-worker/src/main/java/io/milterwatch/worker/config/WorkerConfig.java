@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 
 import io.milterwatch.config.CommonSettings;
 import io.milterwatch.config.ConfigException;
+import io.milterwatch.config.GroupInstanceId;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.schema.Zone;
@@ -15,6 +16,7 @@ import io.milterwatch.worker.probe.EngineConfig;
 import io.milterwatch.worker.probe.TransportKind;
 import io.milterwatch.worker.probe.ProbeTimeouts;
 import io.milterwatch.worker.scope.Scope;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /** A probe worker's configuration, validated once at start-up. */
 public record WorkerConfig(
@@ -26,7 +28,9 @@ public record WorkerConfig(
         int maxPollRecords,
         Map<String, Object> kafkaOverrides,
         String httpHost,
-        int httpPort) {
+        int httpPort,
+        java.util.List<String> httpAllowedHosts,
+        String groupInstanceId) {
 
     /** {@link #httpPort()} when {@code worker.http.port=none}: no metrics or health endpoint. */
     public static final int HTTP_DISABLED = -1;
@@ -39,6 +43,10 @@ public record WorkerConfig(
             throw new ConfigException(WorkerSettings.VANTAGE.name(), "'" + vantage
                     + "' must be 1..64 letters, digits, '.', '_' or '-' (it names a consumer group)");
         }
+        final int httpPort = "none".equalsIgnoreCase(s.string(WorkerSettings.HTTP_PORT.name())) ? HTTP_DISABLED
+                : s.intIn(WorkerSettings.HTTP_PORT.name(), 0, 65535);
+        final String instanceId = GroupInstanceId.resolve(WorkerSettings.GROUP_INSTANCE_ID.name(),
+                s.string(WorkerSettings.GROUP_INSTANCE_ID.name()), vantage, httpPort > 0 ? Integer.toString(httpPort) : null);
         return new WorkerConfig(
                 s.string(CommonSettings.BOOTSTRAP_SERVERS.name()),
                 Topics.withPrefix(s.string(CommonSettings.TOPIC_PREFIX.name())),
@@ -46,10 +54,37 @@ public record WorkerConfig(
                 s.enumValue(WorkerSettings.ZONE.name(), Zone.class),
                 engine(s),
                 s.intIn(WorkerSettings.MAX_POLL_RECORDS.name(), 1, 10_000),
-                s.kafkaOverrides(),
+                consumerOverrides(s.kafkaOverrides(), instanceId),
                 s.string(WorkerSettings.HTTP_HOST.name()),
-                "none".equalsIgnoreCase(s.string(WorkerSettings.HTTP_PORT.name())) ? HTTP_DISABLED
-                        : s.intIn(WorkerSettings.HTTP_PORT.name(), 0, 65535));
+                httpPort,
+                names(s.stringOrNull(WorkerSettings.HTTP_ALLOWED_HOSTS.name())),
+                instanceId);
+    }
+
+    /**
+     * The Kafka overrides with the worker's {@code group.instance.id} (static membership) added, unless the operator
+     * set one through {@code KAFKA_GROUP_INSTANCE_ID}: the probe consumer is built from these overrides. Producers
+     * built from them must drop the key ({@link #producerOverrides()}).
+     */
+    static Map<String, Object> consumerOverrides(final Map<String, Object> overrides, final String instanceId) {
+        if (instanceId == null || overrides.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+            return overrides;
+        }
+        final Map<String, Object> with = new java.util.HashMap<>(overrides);
+        with.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+        return Map.copyOf(with);
+    }
+
+    /** The Kafka overrides for a producer: without the consumer's group membership. */
+    public Map<String, Object> producerOverrides() {
+        final Map<String, Object> props = new java.util.HashMap<>(kafkaOverrides);
+        props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        return props;
+    }
+
+    /** A comma-separated list of names, blanks dropped. */
+    public static java.util.List<String> names(final String list) {
+        return java.util.Arrays.stream(list == null ? new String[0] : list.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
     }
 
     /** Whether the worker serves /metrics and /health (not with {@code worker.http.port=none}). */

@@ -51,9 +51,18 @@ public final class WorkerSettings {
     public static final Setting HTTP_PORT = new Setting("worker.http.port", "8471",
             "Port of the worker's /metrics, /health/live and /health/ready; 0 picks a free port (logged), none disables them");
 
+    public static final Setting HTTP_ALLOWED_HOSTS = new Setting("worker.http.allowed.hosts", "",
+            "Host names clients may reach /metrics and /health by besides worker.http.host, localhost and IP addresses (comma-separated; "
+                    + "* for any): a request naming another Host gets 421, the guard against DNS rebinding");
+    public static final Setting GROUP_INSTANCE_ID = new Setting("worker.group.instance.id", "auto",
+            "Static group membership: a worker restarted (even after SIGKILL) with the same id takes its partitions back at once, "
+                    + "not after the old member's session timeout. auto: host name, vantage and worker.http.port when that is a fixed "
+                    + "port (two workers on one host cannot share it; with port 0 or none, dynamic membership); none: dynamic "
+                    + "membership; else the id itself (never the same for two live workers)");
+
     public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, SOURCE_ADDRESS, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, REACTORS, TRANSPORT, HOST_CONCURRENCY,
             HOST_RATE, REPLY_MAX_BYTES, DEFAULT_PORTS, AXIMILTER_PORTS, CIDR_MAX_ADDRESSES, SCOPE_ALLOW, SCOPE_UNSAFE_ALLOW,
-            MAX_POLL_RECORDS, HTTP_HOST, HTTP_PORT);
+            MAX_POLL_RECORDS, HTTP_HOST, HTTP_PORT, HTTP_ALLOWED_HOSTS, GROUP_INSTANCE_ID);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

@@ -24,6 +24,7 @@ import io.milterwatch.worker.publish.ResultPublisher;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -132,6 +133,9 @@ public final class ProbeWorker implements Runnable, AutoCloseable {
                 collect(c, 0);
             }
             finishInFlight(c);
+            // A stop, not a crash: leave the group at once even as a static member, so that the others take the
+            // partitions now instead of after the session timeout (closing twice is harmless).
+            c.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         } catch (final RuntimeException e) {
             if (e instanceof WakeupException && closed.get()) {
                 // close() woke the consumer inside a commit or a rewind: a normal stop

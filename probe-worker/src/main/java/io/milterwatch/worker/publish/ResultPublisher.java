@@ -26,7 +26,7 @@ public final class ResultPublisher implements AutoCloseable {
     private final String resultsTopic;
 
     public ResultPublisher(final WorkerConfig config) {
-        final Map<String, Object> props = new HashMap<>(config.kafkaOverrides());
+        final Map<String, Object> props = new HashMap<>(config.producerOverrides());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "milterwatch-probe-" + config.vantage() + "-results");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -4,10 +4,12 @@ import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 
 import io.milterwatch.config.CommonSettings;
 import io.milterwatch.config.ConfigException;
+import io.milterwatch.config.GroupInstanceId;
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.processor.logic.CorrelationPolicy;
@@ -33,7 +35,9 @@ public record ProcessorConfig(
         String httpAdvertised,
         String httpToken,
         Map<String, Object> kafkaOverrides,
-        FirewallParserConfig firewall) {
+        FirewallParserConfig firewall,
+        List<String> httpAllowedHosts,
+        String groupInstanceId) {
 
 
     @Override
@@ -74,7 +78,15 @@ public record ProcessorConfig(
                 advertised == null ? host + ":" + port : advertised,
                 s.stringOrNull(ProcessorSettings.HTTP_TOKEN.name()),
                 s.kafkaOverrides(),
-                firewall(s));
+                firewall(s),
+                names(s.stringOrNull(ProcessorSettings.HTTP_ALLOWED_HOSTS.name())),
+                GroupInstanceId.resolve(ProcessorSettings.GROUP_INSTANCE_ID.name(), s.string(ProcessorSettings.GROUP_INSTANCE_ID.name()),
+                        s.string(ProcessorSettings.APPLICATION_ID.name()),
+                        GroupInstanceId.digest(Path.of(s.string(ProcessorSettings.STATE_DIR.name())).toAbsolutePath().normalize().toString())));
+    }
+
+    private static List<String> names(final String list) {
+        return java.util.Arrays.stream(list == null ? new String[0] : list.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
     }
 
     private static FirewallParserConfig firewall(final Settings s) {
@@ -104,18 +116,19 @@ public record ProcessorConfig(
         return new FirewallParserConfig(config.zone(), config.prefixRules(), config.vpcFormat(), maxLine, "auto");
     }
 
-    /** Defaults with the given topics and state directory: for topology descriptions and tests. */
+    /** Defaults with the given topics and state directory: for topology descriptions and tests (dynamic group membership). */
     public static ProcessorConfig defaults(final Topics topics, final Path stateDir) {
         return new ProcessorConfig("localhost:9092", topics, "milterwatch-processor", stateDir, Duration.ofSeconds(1),
                 Duration.ofMinutes(10), 100, 1, NetworkClassifier.of(NetworkClassifier.DEFAULT_INTERNAL), CorrelationPolicy.defaults(),
                 Duration.ofSeconds(10), Duration.ofHours(1), "127.0.0.1", 0, "127.0.0.1:0", null, Map.of(),
-                FirewallParserConfig.defaults());
+                FirewallParserConfig.defaults(), List.of(), null);
     }
 
     /** The same settings against another cluster and application id (tests and benchmarks). */
     public ProcessorConfig withConnection(final String bootstrap, final String appId) {
         return new ProcessorConfig(bootstrap, topics, appId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, classifier,
-                policy, staleCheck, dedupeRetention, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall);
+                policy, staleCheck, dedupeRetention, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall,
+                httpAllowedHosts, groupInstanceId);
     }
 
     public static ProcessorConfig defaults(final Topics topics) {

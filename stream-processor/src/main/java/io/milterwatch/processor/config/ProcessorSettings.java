@@ -53,10 +53,20 @@ public final class ProcessorSettings {
     public static final Setting HTTP_ADVERTISED = new Setting("processor.http.advertised", "",
             "host:port other instances use to reach this one's query API (default: http.host:http.port)");
 
+    public static final Setting HTTP_ALLOWED_HOSTS = new Setting("processor.http.allowed.hosts", "",
+            "Host names clients may reach the query API and dashboard by besides processor.http.host, the advertised host, localhost "
+                    + "and IP addresses (comma-separated; * for any): a request naming another Host gets 421, the guard against DNS "
+                    + "rebinding (a page on another site reading the API through the browser)");
+    public static final Setting GROUP_INSTANCE_ID = new Setting("processor.group.instance.id", "auto",
+            "Static group membership: a processor restarted (even after SIGKILL) with the same id takes its tasks back at once, "
+                    + "not after the old member's session timeout. auto: host name, application id and a digest of the state "
+                    + "directory's path (stable across restarts, unique per host); none: dynamic membership; else the id itself "
+                    + "(never the same for two live instances)");
+
     public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, REQUEST_DEADLINE_MS,
             COMMIT_INTERVAL_MS, THREADS, FIREWALL_ZONE, FIREWALL_PREFIX_ACTIONS, FIREWALL_VPC_FORMAT, FIREWALL_MAX_LINE_CHARS,
             INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, DEDUPE_RETENTION_MS,
-            HTTP_HOST, HTTP_PORT, HTTP_TOKEN, HTTP_ADVERTISED);
+            HTTP_HOST, HTTP_PORT, HTTP_TOKEN, HTTP_ADVERTISED, HTTP_ALLOWED_HOSTS, GROUP_INSTANCE_ID);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

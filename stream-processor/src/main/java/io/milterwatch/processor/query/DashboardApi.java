@@ -1,7 +1,6 @@
 package io.milterwatch.processor.query;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -12,9 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.Authenticator;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.milterwatch.http.Exchange;
+import io.milterwatch.http.HttpService;
 import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.logic.RemediationHint;
 import io.milterwatch.processor.topology.MilterwatchTopology;
@@ -77,17 +75,17 @@ final class DashboardApi {
     }
 
     /** Adds {@code /api/overview} and {@code /api/history/} to {@code server}, each behind {@code auth}. */
-    void register(final HttpServer server, final Authenticator auth) {
-        server.createContext("/api/overview", this::overview).setAuthenticator(auth);
-        server.createContext("/api/history", this::history).setAuthenticator(auth);
+    void register(final HttpService server, final HttpService.Access auth) {
+        server.route("/api/overview", HttpService.Kind.API, auth, this::overview);
+        server.route("/api/history", HttpService.Kind.API, auth, this::history);
     }
 
-    private void overview(final HttpExchange ex) throws IOException {
-        if (!"GET".equals(ex.getRequestMethod())) {
+    private void overview(final Exchange ex) throws IOException {
+        if (!"GET".equals(ex.method())) {
             send(ex, 405, error("use GET"));
             return;
         }
-        final String path = ex.getRequestURI().getPath();
+        final String path = ex.path();
         if (!path.equals("/api/overview") && !path.equals("/api/overview/")) {
             send(ex, 404, error("no such endpoint: " + path));
             return;
@@ -99,7 +97,7 @@ final class DashboardApi {
             send(ex, 503, error("the state stores are not ready (" + e.getMessage() + "); retry"));
             return;
         }
-        if ("local=true".equals(ex.getRequestURI().getRawQuery())) {
+        if ("local=true".equals(ex.rawQuery())) {
             send(ex, 200, local);
             return;
         }
@@ -190,12 +188,12 @@ final class DashboardApi {
                 .put("summary", a.getSummary()).put("createdAtMs", a.getCreatedAtMs());
     }
 
-    private void history(final HttpExchange ex) throws IOException {
-        if (!"GET".equals(ex.getRequestMethod())) {
+    private void history(final Exchange ex) throws IOException {
+        if (!"GET".equals(ex.method())) {
             send(ex, 405, error("use GET"));
             return;
         }
-        final String path = ex.getRequestURI().getRawPath();
+        final String path = ex.rawPath();
         final String prefix = "/api/history/";
         final String key = path.startsWith(prefix) ? URLDecoder.decode(path.substring(prefix.length()), StandardCharsets.UTF_8) : "";
         if (key.isEmpty() || key.length() > MAX_KEY_CHARS || key.indexOf(':') < 0) {
@@ -217,13 +215,8 @@ final class DashboardApi {
         return NODES.objectNode().put("error", message);
     }
 
-    private static void send(final HttpExchange ex, final int status, final JsonNode body) throws IOException {
-        final byte[] bytes = RecordJson.mapper().writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+    private static void send(final Exchange ex, final int status, final JsonNode body) throws IOException {
+        ex.setHeader("Cache-Control", "no-store");
+        ex.send(status, "application/json", RecordJson.mapper().writeValueAsBytes(body));
     }
 }

@@ -2,13 +2,12 @@ package io.milterwatch.processor.query;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import io.milterwatch.http.Exchange;
+import io.milterwatch.http.HttpService;
 
 /**
  * Serves the dashboard's page, script and style sheet from the classpath (no build-time tooling,
@@ -16,7 +15,7 @@ import com.sun.net.httpserver.HttpHandler;
  * The files hold no data, so they need no token; the page asks for it and sends it to the API.
  * A strict Content-Security-Policy allows scripts, styles and connections to this origin only.
  */
-final class DashboardAssets implements HttpHandler {
+final class DashboardAssets implements HttpService.Route {
 
     private static final String BASE = "dashboard/";
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -48,40 +47,29 @@ final class DashboardAssets implements HttpHandler {
     }
 
     @Override
-    public void handle(final HttpExchange ex) throws IOException {
-        final String path = ex.getRequestURI().getPath();
+    public void handle(final Exchange ex) {
+        final String path = ex.path();
         final Asset asset = assets.get(path);
         if (asset == null) {
             send(ex, 404, "application/json", ("{\"error\":\"no such endpoint; the dashboard is at /, the API at /api/state, /api/alerts, "
                     + "/api/transitions, /api/overview, /api/history/IP:PORT\"}").getBytes(StandardCharsets.UTF_8));
             return;
         }
-        final String method = ex.getRequestMethod();
+        final String method = ex.method();
         if (!"GET".equals(method) && !"HEAD".equals(method)) {
-            ex.getResponseHeaders().set("Allow", "GET, HEAD");
+            ex.setHeader("Allow", "GET, HEAD");
             send(ex, 405, "application/json", "{\"error\":\"use GET\"}".getBytes(StandardCharsets.UTF_8));
             return;
         }
-        ex.getResponseHeaders().set("Content-Security-Policy", CSP);
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-        ex.getResponseHeaders().set("X-Frame-Options", "DENY");
-        if ("HEAD".equals(method)) {
-            ex.getResponseHeaders().set("Content-Type", asset.contentType());
-            ex.getResponseHeaders().set("Cache-Control", "no-cache");
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-            return;
-        }
+        ex.setHeader("Content-Security-Policy", CSP);
+        ex.setHeader("X-Content-Type-Options", "nosniff");
+        ex.setHeader("Referrer-Policy", "no-referrer");
+        ex.setHeader("X-Frame-Options", "DENY");
         send(ex, 200, asset.contentType(), asset.bytes());
     }
 
-    private static void send(final HttpExchange ex, final int status, final String contentType, final byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+    private static void send(final Exchange ex, final int status, final String contentType, final byte[] body) {
+        ex.setHeader("Cache-Control", "no-cache");
+        ex.send(status, contentType, body);
     }
 }

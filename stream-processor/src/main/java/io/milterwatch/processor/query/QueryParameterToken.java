@@ -4,9 +4,8 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
-import com.sun.net.httpserver.Authenticator;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpPrincipal;
+import io.milterwatch.http.Exchange;
+import io.milterwatch.http.HttpService;
 
 /**
  * Lets a browser's {@code EventSource}, which cannot send an {@code Authorization} header, give the
@@ -15,28 +14,28 @@ import com.sun.net.httpserver.HttpPrincipal;
  * parameter, is judged by the header check as everywhere else. The token is compared in constant
  * time; the query server logs no request URIs.
  */
-final class QueryParameterToken extends Authenticator {
+final class QueryParameterToken implements HttpService.Access {
 
     static final String PARAMETER = "access_token";
 
-    private final Authenticator header;
+    private final HttpService.Access header;
     private final byte[] expected;
 
-    QueryParameterToken(final Authenticator header, final String token) {
+    QueryParameterToken(final HttpService.Access header, final String token) {
         this.header = header;
         this.expected = token == null || token.isEmpty() ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
-    public Result authenticate(final HttpExchange ex) {
-        if (expected == null || ex.getRequestHeaders().containsKey("Authorization")) {
-            return header.authenticate(ex);
+    public boolean admit(final Exchange ex) {
+        if (expected == null || ex.hasHeader("Authorization")) {
+            return header.admit(ex);
         }
-        final String given = parameter(ex.getRequestURI().getRawQuery());
+        final String given = parameter(ex.rawQuery());
         if (given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-            return new Success(new HttpPrincipal("token", "milterwatch"));
+            return true;
         }
-        return header.authenticate(ex);
+        return header.admit(ex);
     }
 
     private static String parameter(final String rawQuery) {

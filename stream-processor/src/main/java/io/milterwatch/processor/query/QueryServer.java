@@ -2,8 +2,6 @@ package io.milterwatch.processor.query;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -11,22 +9,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.milterwatch.http.EventStream;
+import io.milterwatch.http.Exchange;
+import io.milterwatch.http.HttpService;
+import io.milterwatch.processor.config.ProcessorSettings;
 import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.topology.MilterwatchTopology;
 import io.milterwatch.schema.Alert;
@@ -57,20 +53,22 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Instances find each other through Kafka Streams metadata ({@code application.server}). A token
  * ({@code processor.http.token}) can be required of every client.
+ *
+ * <p>Served by the shared {@link HttpService}: non-blocking (a client that never finishes its request
+ * holds no thread), the API within a bounded budget and event streams within another, so that
+ * {@code /health/*} answers whatever the API's load; a {@code Host} that does not name this server
+ * gets 421 (DNS rebinding).
  */
 public final class QueryServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final int MAX_CLIENTS = 64;
 
     private final KafkaStreams streams;
     private final AlertFeed alerts;
     private final HostInfo self;
-    private final HttpServer server;
-    private final ExecutorService pool;
+    private final HttpService server;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private volatile boolean closed;
     private final String token;
     private final BearerToken auth;
 
@@ -78,7 +76,7 @@ public final class QueryServer implements AutoCloseable {
      * With a token configured, every request must carry {@code Authorization: Bearer TOKEN}
      * (compared in constant time); instances pass it on when they ask each other.
      */
-    private static final class BearerToken extends com.sun.net.httpserver.Authenticator {
+    static final class BearerToken implements HttpService.Access {
         private final byte[] expected;
 
         BearerToken(final String token) {
@@ -86,67 +84,68 @@ public final class QueryServer implements AutoCloseable {
         }
 
         @Override
-        public Result authenticate(final HttpExchange ex) {
+        public boolean admit(final Exchange ex) {
             if (expected == null) {
-                return new Success(new com.sun.net.httpserver.HttpPrincipal("anonymous", "milterwatch"));
+                return true;
             }
-            final String given = ex.getRequestHeaders().getFirst("Authorization");
+            final String given = ex.header("Authorization");
             if (given != null && java.security.MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-                return new Success(new com.sun.net.httpserver.HttpPrincipal("token", "milterwatch"));
+                return true;
             }
-            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"milterwatch\"");
-            return new Failure(401);
+            ex.setHeader("WWW-Authenticate", "Bearer realm=\"milterwatch\"");
+            ex.send(401, "application/json", HttpService.json("a token is required: send 'Authorization: Bearer TOKEN'"));
+            return false;
         }
     }
 
     public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
             final String token) throws IOException {
-        this(streams, alerts, host, port, advertised, token, () -> 0);
+        this(streams, alerts, host, port, advertised, token, List.of(), () -> 0);
     }
 
-    /** @param undecodableStoreValues this instance's stored values sent to the DLQ as undecodable, for the dashboard */
+    /**
+     * @param allowedHosts names clients may reach the API by besides the bind host, the advertised host, localhost and IP
+     *                     literals ({@code processor.http.allowed.hosts}); any other {@code Host} gets 421
+     * @param undecodableStoreValues this instance's stored values sent to the DLQ as undecodable, for the dashboard
+     */
     public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
-            final String token, final java.util.function.LongSupplier undecodableStoreValues) throws IOException {
+            final String token, final List<String> allowedHosts, final java.util.function.LongSupplier undecodableStoreValues)
+            throws IOException {
         this.streams = streams;
         this.alerts = alerts;
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        this.self = new HostInfo(advertised.host(), advertised.port() == 0 ? server.getAddress().getPort() : advertised.port());
-        this.pool = new ThreadPoolExecutor(4, MAX_CLIENTS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            final Thread t = new Thread(r, "query-api");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
-        server.setExecutor(pool);
+        final List<String> names = new ArrayList<>(allowedHosts);
+        names.add(host);
+        names.add(advertised.host());
+        this.server = new HttpService(HttpService.Options.defaults(host, port, names, ProcessorSettings.HTTP_ALLOWED_HOSTS.name(),
+                "query-api"));
+        this.self = new HostInfo(advertised.host(), advertised.port() == 0 ? server.port() : advertised.port());
         this.token = token == null || token.isEmpty() ? null : token;
         this.auth = new BearerToken(this.token);
-        server.createContext("/api/state", this::state).setAuthenticator(auth);
-        server.createContext("/api/alerts", this::alerts).setAuthenticator(auth);
-        server.createContext("/api/transitions", this::transitions).setAuthenticator(new QueryParameterToken(auth, this.token));
+        server.route("/api/state", HttpService.Kind.API, auth, this::state);
+        server.route("/api/alerts", HttpService.Kind.API, auth, this::alerts);
+        server.stream("/api/transitions", new QueryParameterToken(auth, this.token), this::transitions);
         new DashboardApi(streams, alerts, self, this::fetch, undecodableStoreValues).register(server, auth);
-        server.createContext("/", new DashboardAssets());
+        server.route("/", HttpService.Kind.ESSENTIAL, HttpService.Access.OPEN, new DashboardAssets());
     }
 
-    /** Serves {@code handler} at {@code path}, behind the token when {@code tokenRule} (as the API) or open (health checks). */
-    public void addEndpoint(final String path, final com.sun.net.httpserver.HttpHandler handler, final boolean tokenRule) {
-        final com.sun.net.httpserver.HttpContext context = server.createContext(path, handler);
-        if (tokenRule) {
-            context.setAuthenticator(auth);
-        }
+    /** Serves {@code handler} at {@code path}, behind the token when {@code tokenRule} (as the API) or open (health checks); never within the API's budget. */
+    public void addEndpoint(final String path, final HttpService.Route handler, final boolean tokenRule) {
+        server.route(path, HttpService.Kind.ESSENTIAL, tokenRule ? auth : HttpService.Access.OPEN, handler);
     }
 
-    public void start() {
+    public void start() throws IOException {
         server.start();
-        LOG.info("query API on http://{}:{}/api/state", server.getAddress().getHostString(), server.getAddress().getPort());
+        LOG.info("query API on http://{}:{}/api/state", server.host(), server.port());
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
-    private void state(final HttpExchange ex) throws IOException {
+    private void state(final Exchange ex) throws IOException {
         try {
-            final String path = ex.getRequestURI().getPath();
-            final boolean localOnly = "true".equals(query(ex).get("local"));
+            final String path = ex.path();
+            final boolean localOnly = "true".equals(ex.query().get("local"));
             if (path.equals("/api/state") || path.equals("/api/state/")) {
                 send(ex, 200, all(localOnly));
                 return;
@@ -203,9 +202,9 @@ public final class QueryServer implements AutoCloseable {
         return streams.store(StoreQueryParameters.fromNameAndType(MilterwatchTopology.EXPOSURE_STORE, QueryableStoreTypes.keyValueStore()));
     }
 
-    private void alerts(final HttpExchange ex) throws IOException {
+    private void alerts(final Exchange ex) throws IOException {
         int limit = 100;
-        final String l = query(ex).get("limit");
+        final String l = ex.query().get("limit");
         if (l != null) {
             try {
                 limit = Integer.parseInt(l);
@@ -223,45 +222,23 @@ public final class QueryServer implements AutoCloseable {
         send(ex, 200, array);
     }
 
-    private void transitions(final HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        final BlockingQueue<Alert> queue = new ArrayBlockingQueue<>(1000);
+    /** One {@code transition} event per new alert; a client too slow to take 1000 queued events is dropped. */
+    private void transitions(final Exchange ex, final EventStream stream) {
         final Consumer<Alert> listener = a -> {
-            if (!queue.offer(a)) {
-                LOG.warn("SSE client too slow; an alert was not queued for it");
+            if (!stream.offer("id: " + a.getAlertId() + "\nevent: transition\ndata: " + RecordJson.toJson(a) + "\n\n") && !stream.isClosed()) {
+                LOG.warn("SSE client too slow; alert {} was not queued for it", a.getAlertId());
             }
         };
         alerts.addListener(listener);
-        try (OutputStream out = ex.getResponseBody()) {
-            // only now that the listener is registered: a browser counts the stream open on the headers
-            ex.sendResponseHeaders(200, 0);
-            out.write(": milterwatch transitions\n\n".getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            while (!closed) {
-                final Alert a = queue.poll(15, TimeUnit.SECONDS);
-                final String event = a == null ? ": keep-alive\n\n"
-                        : "id: " + a.getAlertId() + "\nevent: transition\ndata: " + RecordJson.toJson(a) + "\n\n";
-                out.write(event.getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
-        } catch (final IOException e) {
-            // the client went away
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            alerts.removeListener(listener);
-        }
+        stream.onClose(() -> alerts.removeListener(listener));
+        // only now that the listener is registered: a browser counts the stream open on the headers
+        stream.offer(": milterwatch transitions\n\n");
     }
 
-    private void forward(final HttpExchange ex, final HostInfo host, final String pathAndQuery) throws IOException {
+    private void forward(final Exchange ex, final HostInfo host, final String pathAndQuery) throws IOException {
         try {
             final HttpResponse<byte[]> r = http.send(request(host, pathAndQuery), HttpResponse.BodyHandlers.ofByteArray());
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(r.statusCode(), r.body().length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(r.body());
-            }
+            ex.send(r.statusCode(), "application/json", r.body());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             send(ex, 503, error("interrupted"));
@@ -291,37 +268,16 @@ public final class QueryServer implements AutoCloseable {
         return b.build();
     }
 
-    private static Map<String, String> query(final HttpExchange ex) {
-        final Map<String, String> q = new TreeMap<>();
-        final String raw = ex.getRequestURI().getRawQuery();
-        if (raw != null) {
-            for (final String pair : raw.split("&")) {
-                final int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    q.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return q;
-    }
-
     private static ObjectNode error(final String message) {
         return NODES.objectNode().put("error", message);
     }
 
-    private static void send(final HttpExchange ex, final int status, final JsonNode body) throws IOException {
-        final byte[] bytes = RecordJson.mapper().writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+    private static void send(final Exchange ex, final int status, final JsonNode body) throws IOException {
+        ex.send(status, "application/json", RecordJson.mapper().writeValueAsBytes(body));
     }
 
     @Override
     public void close() {
-        closed = true;
-        server.stop(0);
-        pool.shutdownNow();
+        server.close();
     }
 }
