@@ -48,11 +48,11 @@ class DockerComposeTest {
     private static final String OUR_IMAGE = "milterwatch:";
     /**
      * Variables the apache/kafka image (and deploy/kafka's, which reads them alike) takes itself
-     * rather than passing on as server properties: the cluster id, JVM options, and the SSL files
-     * named relative to /etc/kafka/secrets.
+     * rather than passing on as server properties: the cluster id and JVM options.
      */
-    private static final Set<String> KAFKA_IMAGE_VARIABLES = Set.of("CLUSTER_ID", "KAFKA_OPTS", "KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS",
-            "KAFKA_SSL_KEYSTORE_FILENAME", "KAFKA_SSL_KEYSTORE_CREDENTIALS", "KAFKA_SSL_KEY_CREDENTIALS");
+    private static final Set<String> KAFKA_IMAGE_VARIABLES = Set.of("CLUSTER_ID", "KAFKA_OPTS", "KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS");
+    /** A value Kafka's file config provider reads from a file in the brokers' secrets. */
+    private static final Pattern FILE_REFERENCE = Pattern.compile("\\$\\{file:/etc/kafka/secrets/[a-z.-]+:[a-z.]+}");
     private static final String CLIENT_SECRET = "/run/secrets/kafka-client";
     private static final Pattern INTERPOLATION = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
 
@@ -255,9 +255,19 @@ class DockerComposeTest {
         // the files the brokers and clients are given are the ones deploy/make-secrets writes
         final String makeSecrets = Files.readString(ROOT.resolve("deploy/make-secrets"));
         final Map<String, String> broker = env(brokers().values().iterator().next());
-        for (final String file : List.of(broker.get("KAFKA_SSL_KEYSTORE_FILENAME"), broker.get("KAFKA_SSL_KEYSTORE_CREDENTIALS"),
-                broker.get("KAFKA_SSL_KEY_CREDENTIALS"), "broker-jaas.conf", "client.properties", "ca.pem")) {
+        final List<String> brokerFiles = new ArrayList<>();
+        for (final String var : List.of("KAFKA_SSL_KEYSTORE_LOCATION", "KAFKA_SSL_TRUSTSTORE_LOCATION", "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD")) {
+            final Matcher file = Pattern.compile("/etc/kafka/secrets/([a-z0-9.-]+)").matcher(broker.get(var));
+            assertThat(file.find()).as(var + " names a file in the brokers' secrets").isTrue();
+            brokerFiles.add(file.group(1));
+        }
+        brokerFiles.addAll(List.of("broker-jaas.conf", "client.properties"));
+        for (final String file : brokerFiles) {
             assertThat(makeSecrets).as("deploy/make-secrets writes broker/" + file).contains("$dir/broker/" + file);
+        }
+        // passwords only as references to those files
+        for (final String var : List.of("KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD")) {
+            assertThat(broker.get(var)).as(var).matches(FILE_REFERENCE);
         }
         final Map<String, Object> secrets = topLevel("secrets");
         assertThat(secrets).containsOnlyKeys("kafka-client", "kafka-ca");
@@ -270,8 +280,14 @@ class DockerComposeTest {
         assertThat(Files.readAllLines(ROOT.resolve(".dockerignore"))).contains("secrets/");
         // the password comes from a secret file, never from this file or the environment
         assertThat(composeText).doesNotContainPattern("(?i)password\\s*=\\s*\"(?!\\.\\.\\.\")");
-        services.forEach((name, service) -> assertThat(env(service)).as(name)
-                .doesNotContainKeys("KAFKA_SASL_JAAS_CONFIG", "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD"));
+        services.forEach((name, service) -> {
+            assertThat(env(service)).as(name).doesNotContainKeys("KAFKA_SASL_JAAS_CONFIG");
+            env(service).forEach((var, value) -> {
+                if (var.contains("PASSWORD")) {
+                    assertThat(value).as(name + ": " + var).matches(FILE_REFERENCE);
+                }
+            });
+        });
     }
 
     @Test
@@ -318,7 +334,14 @@ class DockerComposeTest {
                     continue;
                 }
                 assertThat(var).as(name + ": neither a Kafka setting nor one the image reads").startsWith(Settings.KAFKA_ENV_PREFIX);
-                assertThat(kafkaNames).as(name + ": " + var).contains(Settings.kafkaPropertyFor(var));
+                final String property = Settings.kafkaPropertyFor(var);
+                if (property.startsWith("config.providers.")) {
+                    // a provider's own settings (config.providers.NAME.class): the provider must be declared
+                    assertThat(List.of(env.get("KAFKA_CONFIG_PROVIDERS").split(","))).as(name + ": " + var)
+                            .contains(property.split("\\.")[2]);
+                } else {
+                    assertThat(kafkaNames).as(name + ": " + var).contains(property);
+                }
             }
         });
     }
