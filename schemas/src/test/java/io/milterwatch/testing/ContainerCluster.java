@@ -1,5 +1,7 @@
 package io.milterwatch.testing;
 
+import java.time.Duration;
+
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -62,7 +64,9 @@ final class ContainerCluster implements KafkaClusterExtension.ClosableCluster {
                 .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
                 .withEnv("KAFKA_NUM_PARTITIONS", "3")
                 // Small, like the test kit's broker: the machines that run this are shared.
-                .withEnv("KAFKA_HEAP_OPTS", "-Xmx256m -Xms256m");
+                .withEnv("KAFKA_HEAP_OPTS", "-Xmx256m -Xms256m")
+                // Testcontainers' 60 s is too little for a broker JVM on a busy two-core CI machine.
+                .withStartupTimeout(Duration.ofMinutes(4));
         try {
             container.start();
         } catch (final RuntimeException e) {
