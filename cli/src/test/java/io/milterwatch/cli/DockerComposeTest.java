@@ -47,8 +47,14 @@ class DockerComposeTest {
     private static final Path ROOT = Path.of("..");
     private static final String KAFKA_IMAGE = "apache/kafka";
     private static final String OUR_IMAGE = "milterwatch:";
-    /** Variables the apache/kafka image reads itself rather than passing on as server properties. */
-    private static final Set<String> KAFKA_IMAGE_VARIABLES = Set.of("CLUSTER_ID");
+    /**
+     * Variables the apache/kafka image (and deploy/kafka's, which reads them alike) takes itself
+     * rather than passing on as server properties: the cluster id and JVM options.
+     */
+    private static final Set<String> KAFKA_IMAGE_VARIABLES = Set.of("CLUSTER_ID", "KAFKA_OPTS", "KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS");
+    /** A value Kafka's file config provider reads from a file in the brokers' secrets. */
+    private static final Pattern FILE_REFERENCE = Pattern.compile("\\$\\{file:/etc/kafka/secrets/[a-z.-]+:[a-z.]+}");
+    private static final String CLIENT_SECRET = "/run/secrets/kafka-client";
     private static final Pattern INTERPOLATION = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
 
     private static String composeText;
@@ -97,12 +103,17 @@ class DockerComposeTest {
     @Test
     void shouldRunRealCommandLinesFromTheProjectImage() {
         ours().forEach((name, service) -> {
-            assertThat(service.get("build")).as(name + " builds the root Dockerfile").isEqualTo(".");
+            assertThat(buildContext(service)).as(name + " builds the root Dockerfile").isEqualTo(".");
             final List<String> command = command(service);
             assertThatCode(() -> Main.commandLine().parseArgs(command.toArray(String[]::new)))
                     .as(name + ": " + command).doesNotThrowAnyException();
+            // the SASL credentials come from the secret file on the command line
+            if (!profiles(service).contains("tools")) {
+                assertThat(command.subList(command.size() - 2, command.size())).as(name).containsExactly("--config", CLIENT_SECRET);
+            }
+            assertThat(list(service.get("secrets"))).as(name).containsExactlyInAnyOrder("kafka-client", "kafka-ca");
         });
-        assertThat(command(services.get("topics"))).containsExactly("topics", "create");
+        assertThat(command(services.get("topics"))).containsExactly("topics", "create", "--config", CLIENT_SECRET);
     }
 
     @Test
@@ -213,35 +224,71 @@ class DockerComposeTest {
         // the target publishes its milter port there, and only there
         final Map<String, Object> target = services.get("milter-target");
         final int port = opendkimPort();
-        assertThat((List<String>) target.get("ports")).containsExactly(gateway + ":" + port + ":" + port);
+        assertThat(list(target.get("ports")).stream().map(DockerComposeTest::interpolate)).containsExactly(gateway + ":" + port + ":" + port);
         // and for the external worker, the target's name is that address
         assertThat((List<String>) services.get("worker-external").get("extra_hosts")).containsExactly("milter-target:" + gateway);
         assertThat(services.get("worker-internal")).doesNotContainKey("extra_hosts");
         // the target's image is built from the files beside its Dockerfile
-        final Path context = ROOT.resolve(String.valueOf(target.get("build")));
+        final Path context = ROOT.resolve(buildContext(target));
         assertThat(Files.readString(context.resolve("Dockerfile"))).contains("opendkim.conf");
     }
 
     @Test
-    void shouldKeepKafkaSecretsOutOfTheFileAndShowTheSaslSslClientSettings() {
-        // the commented SASL_SSL example: every variable in it is a real client property
-        final String block = block("x-milterwatch-env");
-        final Matcher m = Pattern.compile("(?m)^\\s*#\\s*(KAFKA_[A-Z0-9_]+):\\s*\"([^\"]*)\"").matcher(block);
-        final Map<String, String> example = new LinkedHashMap<>();
-        while (m.find()) {
-            example.put(m.group(1), m.group(2));
+    @SuppressWarnings("unchecked")
+    void shouldSpeakSaslSslWithSecretsKeptOutOfTheFile() throws Exception {
+        // every milterwatch client speaks SASL_SSL, trusting the CA from its secret
+        ours().forEach((name, service) -> assertThat(settings(service).kafkaOverrides()).as(name)
+                .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("ssl.truststore.location", "/run/secrets/kafka-ca"));
+        // and every broker listener a client can reach is SASL_SSL
+        brokers().forEach((name, service) -> {
+            final Map<String, String> env = env(service);
+            final Map<String, String> protocols = new TreeMap<>();
+            for (final String p : env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").split(",")) {
+                protocols.put(p.split(":")[0], p.split(":")[1]);
+            }
+            listeners(env.get("KAFKA_LISTENERS")).keySet()
+                    .forEach(l -> assertThat(protocols.get(l)).as(name + ": listener " + l).isEqualTo("SASL_SSL"));
+            assertThat(env.get("KAFKA_SASL_ENABLED_MECHANISMS")).as(name).isEqualTo("PLAIN");
+            assertThat(env.get("KAFKA_OPTS")).as(name).isEqualTo("-Djava.security.auth.login.config=/etc/kafka/secrets/broker-jaas.conf");
+            assertThat(volumes(service)).as(name).contains("./secrets/broker:/etc/kafka/secrets:ro");
+        });
+        // the files the brokers and clients are given are the ones deploy/make-secrets writes
+        final String makeSecrets = Files.readString(ROOT.resolve("deploy/make-secrets"));
+        final Map<String, String> broker = env(brokers().values().iterator().next());
+        final List<String> brokerFiles = new ArrayList<>();
+        for (final String var : List.of("KAFKA_SSL_KEYSTORE_LOCATION", "KAFKA_SSL_TRUSTSTORE_LOCATION", "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD")) {
+            final Matcher file = Pattern.compile("/etc/kafka/secrets/([a-z0-9.-]+)").matcher(broker.get(var));
+            assertThat(file.find()).as(var + " names a file in the brokers' secrets").isTrue();
+            brokerFiles.add(file.group(1));
         }
-        assertThat(example).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_SSL").containsKey("KAFKA_SASL_MECHANISM");
-        example.keySet().forEach(v -> assertThat(ConnectionOptions.KAFKA_NAMES).as(v).contains(Settings.kafkaPropertyFor(v)));
-        // uncommented, the example loads as client properties next to the rest
-        final Map<String, String> env = new HashMap<>(env(services.get("worker-external")));
-        env.putAll(example);
-        assertThat(Settings.load(ConnectionOptions.ALL_SETTINGS, null, env, Map.of(), ConnectionOptions.KAFKA_NAMES).kafkaOverrides())
-                .containsEntry("security.protocol", "SASL_SSL").containsEntry("ssl.truststore.location", "/run/secrets/kafka-ca");
+        brokerFiles.addAll(List.of("broker-jaas.conf", "client.properties"));
+        for (final String file : brokerFiles) {
+            assertThat(makeSecrets).as("deploy/make-secrets writes broker/" + file).contains("$dir/broker/" + file);
+        }
+        // passwords only as references to those files
+        for (final String var : List.of("KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD")) {
+            assertThat(broker.get(var)).as(var).matches(FILE_REFERENCE);
+        }
+        final Map<String, Object> secrets = topLevel("secrets");
+        assertThat(secrets).containsOnlyKeys("kafka-client", "kafka-ca");
+        secrets.forEach((name, secret) -> {
+            final String file = String.valueOf(((Map<String, Object>) secret).get("file"));
+            assertThat(file).as(name).startsWith("./secrets/");
+            assertThat(makeSecrets).as("deploy/make-secrets writes " + file).contains("$dir/" + file.substring("./secrets/".length()));
+        });
+        assertThat(Files.readAllLines(ROOT.resolve(".gitignore"))).contains("/secrets/");
+        assertThat(Files.readAllLines(ROOT.resolve(".dockerignore"))).contains("secrets/");
         // the password comes from a secret file, never from this file or the environment
         assertThat(composeText).doesNotContainPattern("(?i)password\\s*=\\s*\"(?!\\.\\.\\.\")");
-        services.forEach((name, service) -> assertThat(env(service)).as(name)
-                .doesNotContainKeys("KAFKA_SASL_JAAS_CONFIG", "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD"));
+        services.forEach((name, service) -> {
+            assertThat(env(service)).as(name).doesNotContainKeys("KAFKA_SASL_JAAS_CONFIG");
+            env(service).forEach((var, value) -> {
+                if (var.contains("PASSWORD")) {
+                    assertThat(value).as(name + ": " + var).matches(FILE_REFERENCE);
+                }
+            });
+        });
     }
 
     @Test
@@ -273,7 +320,7 @@ class DockerComposeTest {
     void shouldPinTheKafkaImageToTheProjectsKafkaVersion() throws Exception {
         final Matcher version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>").matcher(Files.readString(ROOT.resolve("pom.xml")));
         assertThat(version.find()).isTrue();
-        assertThat(kafkaNodes()).isNotEmpty().allSatisfy((name, service) -> assertThat(service.get("image")).as(name)
+        assertThat(kafkaNodes()).isNotEmpty().allSatisfy((name, service) -> assertThat(image(service)).as(name)
                 .isEqualTo(KAFKA_IMAGE + ":" + version.group(1)));
     }
 
@@ -284,10 +331,17 @@ class DockerComposeTest {
             final Map<String, String> env = env(service);
             assertThat(env).as(name).isNotEmpty();
             for (final String var : env.keySet()) {
-                if (var.startsWith(Settings.KAFKA_ENV_PREFIX)) {
-                    assertThat(kafkaNames).as(name + ": " + var).contains(Settings.kafkaPropertyFor(var));
+                if (KAFKA_IMAGE_VARIABLES.contains(var)) {
+                    continue;
+                }
+                assertThat(var).as(name + ": neither a Kafka setting nor one the image reads").startsWith(Settings.KAFKA_ENV_PREFIX);
+                final String property = Settings.kafkaPropertyFor(var);
+                if (property.startsWith("config.providers.")) {
+                    // a provider's own settings (config.providers.NAME.class): the provider must be declared
+                    assertThat(List.of(env.get("KAFKA_CONFIG_PROVIDERS").split(","))).as(name + ": " + var)
+                            .contains(property.split("\\.")[2]);
                 } else {
-                    assertThat(KAFKA_IMAGE_VARIABLES).as(name + ": " + var).contains(var);
+                    assertThat(kafkaNames).as(name + ": " + var).contains(property);
                 }
             }
         });
@@ -373,19 +427,31 @@ class DockerComposeTest {
     }
 
     private static Map<String, Map<String, Object>> kafkaNodes() {
-        return filter(s -> String.valueOf(s.get("image")).startsWith(KAFKA_IMAGE + ":"));
+        return filter(s -> image(s).startsWith(KAFKA_IMAGE + ":"));
     }
 
     private static Map<String, Map<String, Object>> controllers() {
-        return filter(s -> String.valueOf(s.get("image")).startsWith(KAFKA_IMAGE + ":") && "controller".equals(env(s).get("KAFKA_PROCESS_ROLES")));
+        return filter(s -> image(s).startsWith(KAFKA_IMAGE + ":") && "controller".equals(env(s).get("KAFKA_PROCESS_ROLES")));
     }
 
     private static Map<String, Map<String, Object>> brokers() {
-        return filter(s -> String.valueOf(s.get("image")).startsWith(KAFKA_IMAGE + ":") && "broker".equals(env(s).get("KAFKA_PROCESS_ROLES")));
+        return filter(s -> image(s).startsWith(KAFKA_IMAGE + ":") && "broker".equals(env(s).get("KAFKA_PROCESS_ROLES")));
     }
 
     private static Map<String, Map<String, Object>> byCommand(final String command) {
         return filter(s -> String.valueOf(s.get("image")).startsWith(OUR_IMAGE) && command(s).get(0).equals(command));
+    }
+
+    /** The image with compose's defaults: public unless a variable names a local one. */
+    private static String image(final Map<String, Object> service) {
+        return interpolate(String.valueOf(service.get("image")));
+    }
+
+    /** {@code build: DIR} or {@code build: {context: DIR, ...}}. */
+    @SuppressWarnings("unchecked")
+    private static String buildContext(final Map<String, Object> service) {
+        final Object build = service.get("build");
+        return build instanceof Map<?, ?> m ? String.valueOf(((Map<String, Object>) m).get("context")) : String.valueOf(build);
     }
 
     private static Map<String, Map<String, Object>> filter(final Predicate<Map<String, Object>> p) {
@@ -500,21 +566,9 @@ class DockerComposeTest {
         return out;
     }
 
-    /** The text of a top-level key's block, comments included (YAML parsers drop them). */
-    private static String block(final String key) {
-        final List<String> lines = composeText.lines().toList();
-        final int start = lines.indexOf(key + ": &" + key.substring(2));
-        assertThat(start).as("top-level block " + key).isNotNegative();
-        final List<String> out = new ArrayList<>();
-        for (int i = start + 1; i < lines.size() && (lines.get(i).isEmpty() || lines.get(i).startsWith(" ")); i++) {
-            out.add(lines.get(i));
-        }
-        return String.join("\n", out);
-    }
-
     /** The port the sample target's opendkim listens on, from its own configuration. */
     private static int opendkimPort() throws Exception {
-        final Path conf = ROOT.resolve(String.valueOf(services.get("milter-target").get("build"))).resolve("opendkim.conf");
+        final Path conf = ROOT.resolve(buildContext(services.get("milter-target"))).resolve("opendkim.conf");
         final Matcher m = Pattern.compile("(?m)^Socket\\s+inet:(\\d+)@").matcher(Files.readString(conf));
         assertThat(m.find()).as("Socket inet:PORT@ADDRESS in " + conf).isTrue();
         return Integer.parseInt(m.group(1));

@@ -1,13 +1,23 @@
 package io.milterwatch.testing;
 
+import java.time.Duration;
+
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
-/** The {@code apache/kafka} image (KRaft, single node) through Testcontainers, for machines with Docker. */
+/**
+ * A broker image (KRaft, single combined node) through Testcontainers, for machines with a Docker
+ * API (Docker, or podman's {@code podman system service} with {@code DOCKER_HOST} pointing at it).
+ * The image is {@code apache/kafka:4.4.0} unless the system property {@value #IMAGE_PROPERTY} names
+ * another that starts like it ({@code /etc/kafka/docker/run}, the same {@code KAFKA_*} variables):
+ * CI gives {@code localhost/milterwatch-kafka:4.4.0}, built from Maven Central's jars by
+ * {@code deploy/kafka/build-image}, since it has no registry.
+ */
 final class ContainerCluster implements KafkaClusterExtension.ClosableCluster {
 
-    static final DockerImageName IMAGE = DockerImageName.parse("apache/kafka:4.1.1");
+    static final String IMAGE_PROPERTY = "milterwatch.kafka.image";
+    static final String DEFAULT_IMAGE = "apache/kafka:4.4.0";
 
     private final KafkaContainer container;
 
@@ -30,13 +40,38 @@ final class ContainerCluster implements KafkaClusterExtension.ClosableCluster {
         }
     }
 
+    static DockerImageName image() {
+        final String name = System.getProperty(IMAGE_PROPERTY, "").trim();
+        if (name.isEmpty() || name.startsWith("${")) {
+            return DockerImageName.parse(DEFAULT_IMAGE);
+        }
+        try {
+            return DockerImageName.parse(name).asCompatibleSubstituteFor("apache/kafka");
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException(IMAGE_PROPERTY + ": '" + name + "' is not an image name: " + e.getMessage(), e);
+        }
+    }
+
     @SuppressWarnings("resource")
     static ContainerCluster start() {
-        final KafkaContainer container = new KafkaContainer(IMAGE)
+        final DockerImageName image = image();
+        if (!dockerAvailable()) {
+            throw new IllegalStateException("milterwatch.kafka=testcontainers but no Docker API answers (DOCKER_HOST="
+                    + System.getenv("DOCKER_HOST") + "): start one (.ci/containers-setup starts podman's) or use milterwatch.kafka=testkit");
+        }
+        final KafkaContainer container = new KafkaContainer(image)
                 .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
                 .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
-                .withEnv("KAFKA_NUM_PARTITIONS", "3");
-        container.start();
+                .withEnv("KAFKA_NUM_PARTITIONS", "3")
+                // Small, like the test kit's broker: the machines that run this are shared.
+                .withEnv("KAFKA_HEAP_OPTS", "-Xmx256m -Xms256m")
+                // Testcontainers' 60 s is too little for a broker JVM on a busy two-core CI machine.
+                .withStartupTimeout(Duration.ofMinutes(4));
+        try {
+            container.start();
+        } catch (final RuntimeException e) {
+            throw new IllegalStateException("cannot start the Kafka image " + image + " through Testcontainers: " + e.getMessage(), e);
+        }
         return new ContainerCluster(container);
     }
 

@@ -2,8 +2,11 @@ package io.milterwatch.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.milterwatch.testing.KafkaCluster;
@@ -31,11 +34,15 @@ class TopicAdminIT {
             // then
             assertThat(first).containsExactlyInAnyOrderElementsOf(topics.all());
             assertThat(second).isEmpty();
+            // a created topic reaches every broker's metadata shortly after the controller committed it
+            // (a busy container broker answered UnknownTopicOrPartition in between)
             final var resource = new ConfigResource(ConfigResource.Type.TOPIC, topics.exposureState());
-            final var config = admin.describeConfigs(java.util.List.of(resource)).all().get().get(resource);
-            assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
-            final var desc = admin.describeTopics(java.util.List.of(topics.probeResults())).allTopicNames().get();
-            assertThat(desc.get(topics.probeResults()).partitions()).hasSize(2);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(ExecutionException.class).untilAsserted(() -> {
+                final var config = admin.describeConfigs(java.util.List.of(resource)).all().get().get(resource);
+                assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
+                final var desc = admin.describeTopics(java.util.List.of(topics.probeResults())).allTopicNames().get();
+                assertThat(desc.get(topics.probeResults()).partitions()).hasSize(2);
+            });
         }
     }
 
