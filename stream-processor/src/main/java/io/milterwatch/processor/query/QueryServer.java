@@ -103,6 +103,11 @@ public final class QueryServer implements AutoCloseable {
         this(streams, alerts, host, port, advertised, token, List.of(), () -> 0);
     }
 
+    public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
+            final String token, final List<String> allowedHosts) throws IOException {
+        this(streams, alerts, host, port, advertised, token, allowedHosts, () -> 0);
+    }
+
     /**
      * @param allowedHosts names clients may reach the API by besides the bind host, the advertised host, localhost and IP
      *                     literals ({@code processor.http.allowed.hosts}); any other {@code Host} gets 421
