@@ -68,21 +68,13 @@ public record Cidr(byte[] network, int prefix) {
         if (s.isEmpty() || s.indexOf('%') >= 0) {
             return null;
         }
-        final boolean v4 = s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        final boolean v6 = s.indexOf(':') >= 0 && s.matches("[0-9A-Fa-f:.]+");
-        if (!v4 && !v6) {
+        final String canonical = IpText.canonical(s);
+        if (canonical == null) {
             return null;
         }
-        if (v4) {
-            for (final String octet : s.split("\\.")) {
-                if (Integer.parseInt(octet) > 255) {
-                    return null;
-                }
-            }
-        }
         try {
-            // A literal of these characters is parsed, never resolved.
-            return InetAddress.getByName(s);
+            // A literal (IpText checked it), so it is parsed, never resolved.
+            return InetAddress.getByName(canonical);
         } catch (final UnknownHostException e) {
             return null;
         }

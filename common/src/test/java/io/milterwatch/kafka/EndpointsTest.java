@@ -14,6 +14,15 @@ class EndpointsTest {
         assertThat(Endpoints.key(InetAddress.getByName("::1"), 1981)).isEqualTo("[::1]:1981");
         assertThat(Endpoints.key(InetAddress.getByName("2001:DB8:0:0:1:0:0:1"), 25)).isEqualTo("[2001:db8::1:0:0:1]:25");
         assertThat(Endpoints.key("2001:db8:0:0:0:0:0:1", 25)).isEqualTo("[2001:db8::1]:25");
-        assertThat(Endpoints.compress("2001:db8:0:1:1:1:1:1")).isEqualTo("2001:db8:0:1:1:1:1:1");
+        assertThat(Endpoints.key("2001:db8:0:1:1:1:1:1", 25)).isEqualTo("[2001:db8:0:1:1:1:1:1]:25");
+        // one key per endpoint, however the address was written
+        assertThat(Endpoints.key("2001:DB8::0:1", 25)).isEqualTo(Endpoints.key(InetAddress.getByName("2001:db8::1"), 25));
+        assertThat(Endpoints.key("fe80::1%eth0", 25)).isEqualTo("[fe80::1]:25");
+        assertThat(Endpoints.canonical(InetAddress.getByName("2001:db8:0:0:1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
+    }
+
+    @Test
+    void shouldKeepTheTextWhenItIsNoAddress() {
+        assertThat(Endpoints.key("mx.example.org", 25)).isEqualTo("mx.example.org:25");
     }
 }

@@ -1,5 +1,6 @@
 package io.milterwatch.processor.firewall;
 
+import io.milterwatch.net.IpText;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;

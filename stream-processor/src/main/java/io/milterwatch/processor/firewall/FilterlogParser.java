@@ -1,5 +1,6 @@
 package io.milterwatch.processor.firewall;
 
+import io.milterwatch.net.IpText;
 import io.milterwatch.schema.FirewallAction;
 
 /**

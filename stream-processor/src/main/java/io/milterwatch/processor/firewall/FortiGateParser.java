@@ -1,5 +1,6 @@
 package io.milterwatch.processor.firewall;
 
+import io.milterwatch.net.IpText;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;

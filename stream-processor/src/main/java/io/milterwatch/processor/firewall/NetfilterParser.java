@@ -1,5 +1,7 @@
 package io.milterwatch.processor.firewall;
 
+import io.milterwatch.net.IpText;
+
 /**
  * Linux netfilter {@code LOG} / NFLOG lines (iptables, nftables, ufw, firewalld, hand-written
  * prefixes; also Proxmox pve-firewall's log): {@code <prefix>IN= OUT= ... SRC= DST= ... PROTO= SPT= DPT=}.

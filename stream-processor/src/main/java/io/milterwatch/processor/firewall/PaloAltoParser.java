@@ -1,5 +1,6 @@
 package io.milterwatch.processor.firewall;
 
+import io.milterwatch.net.IpText;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package io.milterwatch.processor.firewall;
 
+import io.milterwatch.net.IpText;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.milterwatch.processor.firewall;
 
+import io.milterwatch.net.IpText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

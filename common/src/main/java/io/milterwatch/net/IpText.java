@@ -1,10 +1,13 @@
-package io.milterwatch.processor.firewall;
+package io.milterwatch.net;
 
 /**
- * Address validation and canonical text without {@code InetAddress} (which may resolve names) and
- * without regex: this runs for every address of every line.
+ * The one implementation of address text: validation and canonical text (IPv4 dotted quad without
+ * leading zeros, IPv6 in RFC 5952 compressed lower case) without {@code InetAddress} (which may
+ * resolve names) and without regex, because the firewall parsers run it for every address of every
+ * line. Endpoint keys ({@link io.milterwatch.kafka.Endpoints}), CIDR literals ({@link Cidr}) and
+ * the parsers all use it.
  */
-final class IpText {
+public final class IpText {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -12,7 +15,7 @@ final class IpText {
     }
 
     /** The canonical text of the address in {@code s[from, to)}, or null when it is not an IPv4 or IPv6 literal. */
-    static String canonical(final String s, final int from, final int to) {
+    public static String canonical(final String s, final int from, final int to) {
         if (from >= to || to - from > 64) {
             return null;
         }
@@ -24,7 +27,8 @@ final class IpText {
         return ipv4(s, from, to) ? canonicalV4(s, from, to) : null;
     }
 
-    static String canonical(final String s) {
+    /** The canonical text of {@code s}, or null when it is not an IPv4 or IPv6 literal. */
+    public static String canonical(final String s) {
         return s == null ? null : canonical(s, 0, s.length());
     }
 

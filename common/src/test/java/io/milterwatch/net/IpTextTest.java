@@ -1,4 +1,4 @@
-package io.milterwatch.processor.firewall;
+package io.milterwatch.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
