@@ -22,6 +22,10 @@ import java.util.stream.Collectors;
 
 import io.milterwatch.kafka.TopicProvisioner;
 import io.milterwatch.config.CommonSettings;
+import io.milterwatch.config.KafkaNames;
+import io.milterwatch.worker.config.WorkerSettings;
+import io.milterwatch.processor.config.ProcessorSettings;
+import org.apache.kafka.streams.StreamsConfig;
 import io.milterwatch.config.Setting;
 import io.milterwatch.config.Settings;
 import io.milterwatch.processor.config.ProcessorConfig;
@@ -47,6 +51,8 @@ class DockerComposeTest {
     private static final Path ROOT = Path.of("..");
     private static final String KAFKA_IMAGE = "apache/kafka";
     private static final String OUR_IMAGE = "milterwatch:";
+    /** The role images (Dockerfile --target worker|processor): the slim role jars, whose main is the role. */
+    private static final Map<String, String> ROLE_IMAGES = Map.of("milterwatch-worker:", "worker", "milterwatch-processor:", "processor");
     /**
      * Variables the apache/kafka image (and deploy/kafka's, which reads them alike) takes itself
      * rather than passing on as server properties: the cluster id and JVM options.
@@ -92,9 +98,11 @@ class DockerComposeTest {
             // and the values themselves pass the apps' own validation
             final Settings s = settings(service);
             assertThat(s.string(CommonSettings.BOOTSTRAP_SERVERS.name())).as(name).isEqualTo(String.join(",", brokerBootstrap()));
-            switch (command(service).get(0)) {
-                case "worker" -> assertThat(WorkerConfig.from(s).bootstrapServers()).isNotBlank();
-                case "processor" -> assertThat(ProcessorConfig.from(s).bootstrapServers()).isNotBlank();
+            switch (role(service)) {
+                case "worker" -> assertThat(WorkerConfig.from(roleSettings(service, WorkerSettings.all(), KafkaNames.CLIENTS))
+                        .bootstrapServers()).isNotBlank();
+                case "processor" -> assertThat(ProcessorConfig.from(roleSettings(service, ProcessorSettings.all(),
+                        KafkaNames.with(StreamsConfig.configDef().names()))).bootstrapServers()).isNotBlank();
                 default -> assertThatCode(() -> TopicProvisioner.minInsyncReplicas(s)).as(name).doesNotThrowAnyException();
             }
         });
@@ -104,9 +112,16 @@ class DockerComposeTest {
     void shouldRunRealCommandLinesFromTheProjectImage() {
         ours().forEach((name, service) -> {
             assertThat(buildContext(service)).as(name + " builds the root Dockerfile").isEqualTo(".");
-            final List<String> command = command(service);
+            final List<String> command = milterwatchCommand(service);
             assertThatCode(() -> Main.commandLine().parseArgs(command.toArray(String[]::new)))
                     .as(name + ": " + command).doesNotThrowAnyException();
+            if (roleOfImage(service) != null) {
+                // a role jar takes only the connection flags (io.milterwatch.config.Launcher)
+                assertThat(command(service)).as(name).allSatisfy(a -> assertThat(a.startsWith("--") ? a : "--config")
+                        .isIn("--config", "--bootstrap-servers", "--topic-prefix"));
+                assertThat(((Map<?, ?>) service.get("build")).get("target")).as(name + " builds its role's Dockerfile target")
+                        .isEqualTo(roleOfImage(service));
+            }
             // the SASL credentials come from the secret file on the command line
             if (!profiles(service).contains("tools")) {
                 assertThat(command.subList(command.size() - 2, command.size())).as(name).containsExactly("--config", CLIENT_SECRET);
@@ -423,7 +438,28 @@ class DockerComposeTest {
     // ---------------------------------------------------------------- reading the file
 
     private static Map<String, Map<String, Object>> ours() {
-        return filter(s -> String.valueOf(s.get("image")).startsWith(OUR_IMAGE));
+        return filter(s -> String.valueOf(s.get("image")).startsWith(OUR_IMAGE) || roleOfImage(s) != null);
+    }
+
+    /** worker or processor for a role image, else null. */
+    private static String roleOfImage(final Map<String, Object> service) {
+        final String image = String.valueOf(service.get("image"));
+        return ROLE_IMAGES.entrySet().stream().filter(e -> image.startsWith(e.getKey())).map(Map.Entry::getValue).findFirst().orElse(null);
+    }
+
+    /** What a service runs: its role image's role, or the milterwatch command its full image is given. */
+    private static String role(final Map<String, Object> service) {
+        final String role = roleOfImage(service);
+        return role != null ? role : command(service).get(0);
+    }
+
+    /** The command line as {@code milterwatch} takes it: a role image's arguments after its role's command word. */
+    private static List<String> milterwatchCommand(final Map<String, Object> service) {
+        final List<String> command = new ArrayList<>(command(service));
+        if (roleOfImage(service) != null) {
+            command.add(0, roleOfImage(service));
+        }
+        return command;
     }
 
     private static Map<String, Map<String, Object>> kafkaNodes() {
@@ -439,7 +475,7 @@ class DockerComposeTest {
     }
 
     private static Map<String, Map<String, Object>> byCommand(final String command) {
-        return filter(s -> String.valueOf(s.get("image")).startsWith(OUR_IMAGE) && command(s).get(0).equals(command));
+        return filter(s -> ours().containsValue(s) && role(s).equals(command));
     }
 
     /** The image with compose's defaults: public unless a variable names a local one. */
@@ -472,6 +508,11 @@ class DockerComposeTest {
     /** The broker addresses our clients are to use: each broker's advertised INTERNAL listener. */
     private static List<String> brokerBootstrap() {
         return brokers().values().stream().map(s -> advertised(env(s).get("KAFKA_ADVERTISED_LISTENERS")).get("INTERNAL")).toList();
+    }
+
+    /** The settings as the role jar loads them: its own settings only, and its own Kafka client names. */
+    private static Settings roleSettings(final Map<String, Object> service, final List<Setting> spec, final Set<String> kafkaNames) {
+        return Settings.load(spec, null, env(service), Map.of(), kafkaNames);
     }
 
     private static Settings settings(final Map<String, Object> service) {
