@@ -98,7 +98,7 @@ class ParseFirewallCommandTest {
         }).toList();
         assertThat(lines).hasSize(3);
         for (final JsonNode line : lines) {
-            assertThat(line.fieldNames()).toIterable().containsExactly("status", "format", "event", "reason");
+            assertThat(line.fieldNames()).toIterable().containsExactly("status", "format", "event", "reason", "malformedUtf8");
             assertThat(line.get("status").asText()).isEqualTo("EVENT");
             assertThat(line.get("event").fieldNames()).toIterable().contains("srcIp", "srcPort", "dstIp", "dstPort", "protocol", "action");
         }
