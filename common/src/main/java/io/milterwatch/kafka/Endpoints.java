@@ -11,7 +11,8 @@ public final class Endpoints {
     }
 
     public static String key(final InetAddress address, final int port) {
-        return key(address.getHostAddress(), port);
+        final String text = canonical(address);
+        return text.indexOf(':') >= 0 ? "[" + text + "]:" + port : text + ":" + port;
     }
 
     /** The key of {@code ip} (any IPv4 or IPv6 text, canonical in the key) and {@code port}; text that is no address is kept. */
@@ -22,7 +23,9 @@ public final class Endpoints {
 
     /** Canonical text of an address: IPv6 in RFC 5952 compressed lower-case form (one implementation: {@link IpText}). */
     public static String canonical(final InetAddress address) {
-        return canonicalText(address.getHostAddress());
+        final String text = canonicalText(address.getHostAddress());
+        // An IPv6 socket address that holds an IPv4-mapped address stays IPv6, in RFC 5952's section 5 form.
+        return address instanceof java.net.Inet6Address && text.indexOf(':') < 0 ? "::ffff:" + text : text;
     }
 
     private static String canonicalText(final String ip) {

@@ -19,6 +19,10 @@ class EndpointsTest {
         assertThat(Endpoints.key("2001:DB8::0:1", 25)).isEqualTo(Endpoints.key(InetAddress.getByName("2001:db8::1"), 25));
         assertThat(Endpoints.key("fe80::1%eth0", 25)).isEqualTo("[fe80::1]:25");
         assertThat(Endpoints.canonical(InetAddress.getByName("2001:db8:0:0:1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
+        // an IPv6 socket address holding an IPv4-mapped address is named as such, not as the IPv4 one
+        final InetAddress mapped = java.net.Inet6Address.getByAddress(null, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF,
+            (byte) 0xFF, (byte) 192, 0, 2, 1}, -1);
+        assertThat(Endpoints.key(mapped, 25)).isEqualTo("[::ffff:192.0.2.1]:25");
     }
 
     @Test
