@@ -103,6 +103,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
                 .setTargetId(target.getId())
                 .setHost(target.getHost())
                 .setPorts(target.getPorts())
+                .setPortRanges(target.getPortRanges())
                 .setReason(reason)
                 .setAllowedZones(target.getAllowedZones())
                 .setRequestedAtMs(now)
