@@ -39,7 +39,7 @@ public sealed interface TargetHost permits TargetHost.Range, TargetHost.Literal,
         if (s.indexOf('/') >= 0) {
             return new Range(Cidr.parse(s));
         }
-        if (s.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") && s.matches("(.*\\.)?0[0-9].*")) {
+        if (s.matches("[0-9]+(\\.[0-9]+){3}") && s.matches("(.*\\.)?0[0-9].*")) {
             throw new IllegalArgumentException("host '" + s + "' has an octet with a leading zero, which some tools read as octal"
                     + " and others as decimal; write the address without leading zeros");
         }
