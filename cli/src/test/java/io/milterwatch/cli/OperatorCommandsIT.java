@@ -109,7 +109,7 @@ class OperatorCommandsIT {
         assertThat(targets.values()).allSatisfy(t -> assertThat(t.getIntervalSeconds()).isEqualTo(60));
         assertThat(targets.get("[2001:db8::25]:11332").getHost()).isEqualTo("2001:db8::25");
         assertThat(targets.get("mx.example.org").getPorts()).isEmpty();
-        assertThat(read(cluster, Topics.withPrefix(connect[3]).targets())).hasSize(5);
+        assertThat(read(cluster, Topics.withPrefix(connect[3]).targets())).hasSize(7);
 
         // when: the file is fixed and imported again
         Files.writeString(file, Files.readString(file).replace("99999", "8893").replace("bad host:25", "relay.example.org:25")

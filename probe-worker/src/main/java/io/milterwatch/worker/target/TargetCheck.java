@@ -32,6 +32,9 @@ public final class TargetCheck {
         if (ports.isEmpty() && ranges.isEmpty()) {
             return defaults;
         }
+        if (ranges.isEmpty()) {
+            return ports.stream().sorted().distinct().toList();
+        }
         final BitSet set = new BitSet(65_536);
         for (final int p : ports) {
             set.set(p);
