@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
+import io.milterwatch.schema.ExposureState;
 import io.milterwatch.schema.Target;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.serde.RecordJson;
@@ -328,15 +329,42 @@ public final class TargetsCommand {
                 latest = reader.latest(connection.topics(s).targets(), Records.TARGET);
             }
             final var out = spec.commandLine().getOut();
+            // A sweep keeps a state only for the ports that answer: those are what it found.
+            final Map<String, List<ExposureState>> answered = new HashMap<>();
+            if (!json && latest.values().stream().anyMatch(t -> !t.getPortRanges().isEmpty())) {
+                try (TopicReader reader = new TopicReader(s.string("bootstrap.servers"), s.kafkaOverrides())) {
+                    for (final ExposureState e : reader.latest(connection.topics(s).exposureState(), Records.EXPOSURE_STATE).values()) {
+                        answered.computeIfAbsent(e.getTargetId(), k -> new ArrayList<>()).add(e);
+                    }
+                }
+            }
             for (final Target t : latest.values()) {
                 out.println(json ? RecordJson.toJson(t) : String.format(Locale.ROOT, "%-40s ports=%s every %ds allowed=%s", t.getId(),
                         TargetSpec.portsText(t.getPorts(), t.getPortRanges()), t.getIntervalSeconds(), t.getAllowedZones()));
+                if (!json && !t.getPortRanges().isEmpty()) {
+                    out.println("  " + sweepLine(t, answered.getOrDefault(t.getId(), List.of())));
+                }
             }
             if (!json) {
                 out.println(latest.size() + " target(s)");
             }
             return ExitCodes.OK;
         }
+    }
+
+    /** How many ports a sweep target covers per address, and what answered on them (from the state topic). */
+    static String sweepLine(final Target t, final List<ExposureState> states) {
+        final int ports = io.milterwatch.worker.target.TargetCheck.ports(t.getPorts(), t.getPortRanges(), List.of()).size();
+        if (states.isEmpty()) {
+            return String.format(Locale.ROOT, "sweep of %,d port(s) per address: no port has answered yet", ports);
+        }
+        final List<ExposureState> sorted = new ArrayList<>(states);
+        sorted.sort(java.util.Comparator.comparing(ExposureState::getKey));
+        final long last = sorted.stream().mapToLong(ExposureState::getLastSeenMs).max().orElse(0);
+        final List<String> found = sorted.stream().map(e -> e.getKey() + " " + e.getState()
+                + (e.getProduct() == null ? "" : " (" + e.getProduct() + ")")).toList();
+        return String.format(Locale.ROOT, "sweep of %,d port(s) per address, last seen answering %s: %d answered: %s", ports,
+                java.time.Instant.ofEpochMilli(last), found.size(), String.join(", ", found));
     }
 
     public static KafkaProducer<String, byte[]> producer(final Settings s) {

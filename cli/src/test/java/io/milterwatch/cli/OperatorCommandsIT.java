@@ -105,7 +105,14 @@ class OperatorCommandsIT {
         assertThat(targets.get("192.0.2.0/28:1981,8891,11332").getPorts()).containsExactly(1981, 8891, 11332);
         final CliRunner.Result list = CliRunner.run(concat(new String[] {"targets", "list"}, connect));
         assertThat(list.out()).containsPattern("mx\\.example\\.com:1-65535 +ports=1-65535 every 60s")
+                .contains("sweep of 65,535 port(s) per address: no port has answered yet")
                 .containsPattern("mx\\.example\\.org +ports=default every 60s");
+        // and: once a swept port answered (it has a state), the list says so
+        try (KafkaProducer<String, byte[]> producer = producer(cluster)) {
+            send(producer, Topics.withPrefix(connect[3]).exposureState(), state("192.0.2.77", 8891, "192.0.2.77:8891", "mx.example.com:1-65535"));
+        }
+        assertThat(CliRunner.run(concat(new String[] {"targets", "list"}, connect)).out())
+                .contains("sweep of 65,535 port(s) per address, last seen answering 1970-01-01T00:00:00.001Z: 1 answered: 192.0.2.77:8891 EXPOSED");
         assertThat(targets.values()).allSatisfy(t -> assertThat(t.getIntervalSeconds()).isEqualTo(60));
         assertThat(targets.get("[2001:db8::25]:11332").getHost()).isEqualTo("2001:db8::25");
         assertThat(targets.get("mx.example.org").getPorts()).isEmpty();
