@@ -25,7 +25,7 @@ public final class TargetCheck {
     }
 
     /**
-     * The ports a target names without repeats (a plain list in its order, ranges in port order); the configured defaults when it names none.
+     * The ports a target names: a plain list as given; with ranges, every port once, in port order; the configured defaults when it names none.
      * A range is expanded here only, never carried as a list on a topic.
      */
     public static List<Integer> ports(final List<Integer> ports, final List<PortRange> ranges, final List<Integer> defaults) {
@@ -33,7 +33,7 @@ public final class TargetCheck {
             return defaults;
         }
         if (ranges.isEmpty()) {
-            return ports.stream().distinct().toList();
+            return ports; // as the request names them, as before ranges existed
         }
         final BitSet set = new BitSet(65_536);
         for (final int p : ports) {
