@@ -64,7 +64,7 @@ public final class SchemaHistoryTool {
     static void history(final Path root) throws Exception {
         final Path dir = root.resolve("schemas/src/main/avro-history");
         final Map<String, List<Version>> known = readHistory(dir);
-        final List<String> commits = new ArrayList<>(List.of(git(root, "rev-list", "--reverse", "--topo-order", "HEAD").split("\n")));
+        final List<String> commits = new ArrayList<>(List.of(git(root, "rev-list", "--reverse", "--topo-order", "--first-parent", "HEAD").split("\n")));
         commits.add("WORKTREE");
         String previousListing = null;
         final Map<String, Version> added = new LinkedHashMap<>();

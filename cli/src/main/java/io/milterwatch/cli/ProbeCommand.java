@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
 final class ProbeCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "TARGET",
-            description = "HOST:PORT, [IPV6]:PORT, HOST (default milter ports), or a CIDR range (A.B.C.D/N[:PORT], [X::/N]:PORT)")
+            description = "HOST:PORTS, [IPV6]:PORTS, HOST (default milter ports), or a CIDR range (A.B.C.D/N[:PORTS], [X::/N]:PORTS);"
+                    + " PORTS: 8891, 1-65535 or 1981,8891,11332")
     List<String> targets;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with worker.* settings")
@@ -66,10 +67,6 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final List<TargetSpec> specs = new ArrayList<>();
-        for (final String t : targets) {
-            specs.add(TargetSpec.parse(t));
-        }
         final Map<String, String> flags = new HashMap<>();
         flags.put(WorkerSettings.CONNECT_TIMEOUT.name(), connectTimeout);
         flags.put(WorkerSettings.REPLY_TIMEOUT.name(), replyTimeout);
@@ -77,6 +74,10 @@ final class ProbeCommand implements Callable<Integer> {
         flags.put(WorkerSettings.SCOPE_ALLOW.name(), scope);
         final Settings settings = Settings.load(ConnectionOptions.ALL_SETTINGS, config, System.getenv(), flags, ConnectionOptions.KAFKA_NAMES);
         final EngineConfig engineConfig = WorkerConfig.engine(settings);
+        final List<TargetSpec> specs = new ArrayList<>();
+        for (final String t : targets) {
+            specs.add(TargetSpec.parse(t, engineConfig));
+        }
         final String vantage = settings.string(WorkerSettings.VANTAGE.name());
         final Zone zone = settings.enumValue(WorkerSettings.ZONE.name(), Zone.class);
         final PrintWriter out = spec.commandLine().getOut();
@@ -85,7 +86,7 @@ final class ProbeCommand implements Callable<Integer> {
             for (final TargetSpec t : specs) {
                 final long now = System.currentTimeMillis();
                 running.add(engine.probe(ProbeRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTargetId(t.id())
-                        .setHost(t.host()).setPorts(t.ports()).setReason(ProbeReason.MANUAL).setAllowedZones(List.of(Zone.INTERNAL))
+                        .setHost(t.host()).setPorts(t.ports()).setPortRanges(t.portRanges()).setReason(ProbeReason.MANUAL).setAllowedZones(List.of(Zone.INTERNAL))
                         .setRequestedAtMs(now).setDeadlineMs(0).build()));
             }
             for (final CompletableFuture<List<ProbeResult>> r : running) {

@@ -23,10 +23,13 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
+import io.milterwatch.schema.ExposureState;
 import io.milterwatch.schema.Target;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.serde.RecordJson;
 import io.milterwatch.serde.Records;
+import io.milterwatch.worker.config.WorkerConfig;
+import io.milterwatch.worker.probe.EngineConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -65,7 +68,7 @@ public final class TargetsCommand {
         }
 
         Target target(final TargetSpec t) {
-            return Target.newBuilder().setId(t.id()).setHost(t.host()).setPorts(t.ports()).setLabels(labels)
+            return Target.newBuilder().setId(t.id()).setHost(t.host()).setPorts(t.ports()).setPortRanges(t.portRanges()).setLabels(labels)
                     .setIntervalSeconds(interval).setAllowedZones(allowedZones).setCreatedAtMs(System.currentTimeMillis()).build();
         }
 
@@ -75,16 +78,20 @@ public final class TargetsCommand {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Watch targets: HOST:PORT, [IPV6]:PORT, HOST (the default milter ports) or a CIDR range.",
+            description = {"Watch targets: HOST:PORTS, [IPV6]:PORTS, HOST (the default milter ports) or a CIDR range; PORTS is a port,"
+                    + " a range or a list (8891, 1-65535, 1981,8891,11332).",
+                    "A target the probe worker would refuse (a malformed or ambiguous address, an address or range out of "
+                            + "worker.scope.allow, a range over worker.cidr.max.addresses) is refused here with exit code 2."},
             footerHeading = "%nExamples:%n",
             footer = {"  milterwatch targets add 192.0.2.10:8891",
                     "  milterwatch targets add mx.example.org                  # ports 1981, 8891, 8893, 11332",
                     "  milterwatch targets add 192.0.2.0/28:1981 [2001:db8::25]:8891 --interval 60",
+                    "  milterwatch targets add mx.example.org:1-65535 192.0.2.0/28:1981,8891,11332 [2001:db8::1]:25,587",
                     "  milterwatch targets add 10.1.2.3:11332 --allow-zone INTERNAL --label owner=mail-team"})
     static final class Add implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
-        @Parameters(arity = "1..*", paramLabel = "TARGET", description = "HOST:PORT, [IPV6]:PORT, HOST, or a CIDR range (A.B.C.D/N[:PORT], [X::/N]:PORT)")
+        @Parameters(arity = "1..*", paramLabel = "TARGET", description = "HOST:PORTS, [IPV6]:PORTS, HOST, or a CIDR range (A.B.C.D/N[:PORTS], [X::/N]:PORTS)")
         List<String> targets;
         @Mixin
         TargetOptions options;
@@ -94,11 +101,12 @@ public final class TargetsCommand {
         @Override
         public Integer call() throws Exception {
             options.check();
+            final Settings s = connection.settings();
+            final EngineConfig rules = WorkerConfig.engine(s);
             final List<TargetSpec> specs = new ArrayList<>();
             for (final String t : targets) {
-                specs.add(TargetSpec.parse(t));
+                specs.add(TargetSpec.parse(t, rules));
             }
-            final Settings s = connection.settings();
             final Topics topics = connection.topics(s);
             try (KafkaProducer<String, byte[]> producer = producer(s)) {
                 final List<Future<RecordMetadata>> sent = new ArrayList<>();
@@ -107,8 +115,7 @@ public final class TargetsCommand {
                 }
                 for (int i = 0; i < specs.size(); i++) {
                     sent.get(i).get();
-                    spec.commandLine().getOut().println("added " + specs.get(i).id() + " (ports " + (specs.get(i).ports().isEmpty()
-                            ? "default" : specs.get(i).ports()) + ", " + options.describe() + ")");
+                    spec.commandLine().getOut().println("added " + specs.get(i).id() + " (ports " + specs.get(i).portsText() + ", " + options.describe() + ")");
                 }
             }
             return ExitCodes.OK;
@@ -124,8 +131,9 @@ public final class TargetsCommand {
      */
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Watch every target listed in FILE ('-' reads standard input), one per line: HOST:PORT, [IPV6]:PORT, "
-                    + "HOST, a bare IPv6 literal or a CIDR range. '#' starts a comment; blank lines are ignored.",
-                    "Every bad line is reported as FILE:LINE: reason and skipped; the good lines are imported anyway and the exit "
+                    + "HOST, a bare IPv6 literal or a CIDR range; PORTS is a port, a range or a list (8891, 1-65535, 1981,8891). "
+                    + "'#' starts a comment; blank lines are ignored.",
+                    "Every bad line (also one the probe worker would refuse: see 'targets add') is reported as FILE:LINE: reason and skipped; the good lines are imported anyway and the exit "
                             + "code is then 2 (fix the lines and import again: re-importing a target only replaces it). "
                             + "A target listed twice is imported once. Progress goes to standard error."},
             footerHeading = "%nExamples:%n",
@@ -138,6 +146,7 @@ public final class TargetsCommand {
                     "    192.0.2.10:8891",
                     "    mx.example.org            # default milter ports",
                     "    198.51.100.0/28:1981",
+                    "    mail.example.org:1-65535  # every port",
                     "    [2001:db8::25]:11332"})
     static final class Import implements Callable<Integer> {
         @Mixin
@@ -165,7 +174,9 @@ public final class TargetsCommand {
             final long total = stdin ? -1 : countCandidates(Path.of(file));
             final PrintWriter out = spec.commandLine().getOut();
             final PrintWriter err = spec.commandLine().getErr();
-            final Settings s = dryRun ? null : connection.settings();
+            // The worker's settings, also for a dry run: a line is good only if the worker would probe it.
+            final Settings s = connection.settings();
+            final EngineConfig rules = WorkerConfig.engine(s);
             final ImportCounts counts = new ImportCounts();
             final AtomicLong acknowledged = new AtomicLong();
             final AtomicReference<Exception> failure = new AtomicReference<>();
@@ -185,7 +196,7 @@ public final class TargetsCommand {
                     }
                     final TargetSpec t;
                     try {
-                        t = TargetSpec.parse(text);
+                        t = TargetSpec.parse(text, rules);
                     } catch (final IllegalArgumentException e) {
                         counts.bad++;
                         err.println(source + ":" + number + ": " + e.getMessage());
@@ -284,6 +295,7 @@ public final class TargetsCommand {
         public Integer call() throws Exception {
             final List<String> ids = new ArrayList<>();
             for (final String t : targets) {
+                // Syntax only: a target registered before a rule was tightened must stay removable.
                 ids.add(TargetSpec.parse(t).id());
             }
             final Settings s = connection.settings();
@@ -317,15 +329,42 @@ public final class TargetsCommand {
                 latest = reader.latest(connection.topics(s).targets(), Records.TARGET);
             }
             final var out = spec.commandLine().getOut();
+            // A sweep keeps a state only for the ports that answer: those are what it found.
+            final Map<String, List<ExposureState>> answered = new HashMap<>();
+            if (!json && latest.values().stream().anyMatch(t -> !t.getPortRanges().isEmpty())) {
+                try (TopicReader reader = new TopicReader(s.string("bootstrap.servers"), s.kafkaOverrides())) {
+                    for (final ExposureState e : reader.latest(connection.topics(s).exposureState(), Records.EXPOSURE_STATE).values()) {
+                        answered.computeIfAbsent(e.getTargetId(), k -> new ArrayList<>()).add(e);
+                    }
+                }
+            }
             for (final Target t : latest.values()) {
                 out.println(json ? RecordJson.toJson(t) : String.format(Locale.ROOT, "%-40s ports=%s every %ds allowed=%s", t.getId(),
-                        t.getPorts().isEmpty() ? "default" : t.getPorts(), t.getIntervalSeconds(), t.getAllowedZones()));
+                        TargetSpec.portsText(t.getPorts(), t.getPortRanges()), t.getIntervalSeconds(), t.getAllowedZones()));
+                if (!json && !t.getPortRanges().isEmpty()) {
+                    out.println("  " + sweepLine(t, answered.getOrDefault(t.getId(), List.of())));
+                }
             }
             if (!json) {
                 out.println(latest.size() + " target(s)");
             }
             return ExitCodes.OK;
         }
+    }
+
+    /** How many ports a sweep target covers per address, and what answered on them (from the state topic). */
+    static String sweepLine(final Target t, final List<ExposureState> states) {
+        final int ports = io.milterwatch.worker.target.TargetCheck.ports(t.getPorts(), t.getPortRanges(), List.of()).size();
+        if (states.isEmpty()) {
+            return String.format(Locale.ROOT, "sweep of %,d port(s) per address: no port has answered yet", ports);
+        }
+        final List<ExposureState> sorted = new ArrayList<>(states);
+        sorted.sort(java.util.Comparator.comparing(ExposureState::getKey));
+        final long last = sorted.stream().mapToLong(ExposureState::getLastSeenMs).max().orElse(0);
+        final List<String> found = sorted.stream().map(e -> e.getKey() + " " + e.getState()
+                + (e.getProduct() == null ? "" : " (" + e.getProduct() + ")")).toList();
+        return String.format(Locale.ROOT, "sweep of %,d port(s) per address, last seen answering %s: %d answered: %s", ports,
+                java.time.Instant.ofEpochMilli(last), found.size(), String.join(", ", found));
     }
 
     public static KafkaProducer<String, byte[]> producer(final Settings s) {

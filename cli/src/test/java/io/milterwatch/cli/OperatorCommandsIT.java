@@ -69,6 +69,12 @@ class OperatorCommandsIT {
                 "bad host:25",
                 "192.0.2.10:8891",
                 "10.0.0.0/33",
+                "127.2.256.1:2525",
+                "169.254.169.254:8891",
+                "2001:db8::1:8891",
+                "0.0.0.0/0:8891",
+                "mx.example.com:1-65535    # every port",
+                "192.0.2.0/28:1981,8891,11332",
                 "   ") + "\n");
 
         // when
@@ -80,24 +86,47 @@ class OperatorCommandsIT {
         assertThat(r.err()).contains(file + ":5: '192.0.2.10:99999': port 99999 is outside 1..65535")
                 .contains(file + ":9: 'bad?host:25': forbidden character (code 32)")
                 .contains(file + ":11: '10.0.0.0/33': prefix length 33 is outside 0..32")
-                .contains("imported 2 / 9 targets").contains("imported 4 / 9 targets");
-        assertThat(r.out()).contains("imported 5 target(s) from " + file + " (3 bad line(s), 1 duplicate(s) skipped, 3 comment or blank line(s))");
+                // the worker's own validator, with the worker's settings (here its defaults)
+                .contains(file + ":12: '127.2.256.1:2525': host '127.2.256.1' is not a valid IPv4 address")
+                .contains(file + ":13: '169.254.169.254:8891': out of scope: 169.254.169.254 is in 169.254.0.0/16 (link-local or cloud metadata)")
+                .contains(file + ":14: '2001:db8::1:8891': ambiguous; write [2001:db8::1]:8891 for port 8891 on 2001:db8::1,"
+                        + " or [2001:db8::1:8891] for the address 2001:db8::1:8891 on the default ports")
+                .contains(file + ":15: '0.0.0.0/0:8891': range 0.0.0.0/0 has 4294967296 addresses, more than worker.cidr.max.addresses=4096")
+                .contains("imported 2 / 15 targets").contains("imported 6 / 15 targets");
+        assertThat(r.out()).contains("imported 7 target(s) from " + file + " (7 bad line(s), 1 duplicate(s) skipped, 3 comment or blank line(s))");
         // and: the good ones are on the topic, once each, with the options given
         final Map<String, Target> targets = targets(cluster, connect);
-        assertThat(targets).containsOnlyKeys("192.0.2.10:8891", "mx.example.org", "198.51.100.0/28:1981", "[2001:db8::25]:11332", "2001:db8::26");
+        assertThat(targets).containsOnlyKeys("192.0.2.10:8891", "mx.example.org", "198.51.100.0/28:1981", "[2001:db8::25]:11332", "2001:db8::26",
+                "mx.example.com:1-65535", "192.0.2.0/28:1981,8891,11332");
+        // and: a sweep travels as one range, a port list as its ports
+        assertThat(targets.get("mx.example.com:1-65535").getPorts()).isEmpty();
+        assertThat(targets.get("mx.example.com:1-65535").getPortRanges()).singleElement()
+                .satisfies(pr -> assertThat(List.of(pr.getFirst(), pr.getLast())).containsExactly(1, 65535));
+        assertThat(targets.get("192.0.2.0/28:1981,8891,11332").getPorts()).containsExactly(1981, 8891, 11332);
+        final CliRunner.Result list = CliRunner.run(concat(new String[] {"targets", "list"}, connect));
+        assertThat(list.out()).containsPattern("mx\\.example\\.com:1-65535 +ports=1-65535 every 60s")
+                .contains("sweep of 65,535 port(s) per address: no port has answered yet")
+                .containsPattern("mx\\.example\\.org +ports=default every 60s");
+        // and: once a swept port answered (it has a state), the list says so
+        try (KafkaProducer<String, byte[]> producer = producer(cluster)) {
+            send(producer, Topics.withPrefix(connect[3]).exposureState(), state("192.0.2.77", 8891, "192.0.2.77:8891", "mx.example.com:1-65535"));
+        }
+        assertThat(CliRunner.run(concat(new String[] {"targets", "list"}, connect)).out())
+                .contains("sweep of 65,535 port(s) per address, last seen answering 1970-01-01T00:00:00.001Z: 1 answered: 192.0.2.77:8891 EXPOSED");
         assertThat(targets.values()).allSatisfy(t -> assertThat(t.getIntervalSeconds()).isEqualTo(60));
         assertThat(targets.get("[2001:db8::25]:11332").getHost()).isEqualTo("2001:db8::25");
         assertThat(targets.get("mx.example.org").getPorts()).isEmpty();
-        assertThat(read(cluster, Topics.withPrefix(connect[3]).targets())).hasSize(5);
+        assertThat(read(cluster, Topics.withPrefix(connect[3]).targets())).hasSize(7);
 
         // when: the file is fixed and imported again
         Files.writeString(file, Files.readString(file).replace("99999", "8893").replace("bad host:25", "relay.example.org:25")
-                .replace("/33", "/24"));
+                .replace("/33", "/24").replace("127.2.256.1", "127.2.250.1").replace("169.254.169.254", "192.0.2.254")
+                .replace("2001:db8::1:8891", "[2001:db8::1]:8891").replace("0.0.0.0/0", "192.0.2.128/28"));
         final CliRunner.Result again = CliRunner.run(concat(new String[] {"targets", "import", file.toString(), "--interval", "60"}, connect));
         // then
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(again.out()).contains("imported 8 target(s)").contains("(0 bad line(s), 1 duplicate(s) skipped");
-        assertThat(targets(cluster, connect)).hasSize(8);
+        assertThat(again.out()).contains("imported 14 target(s)").contains("(0 bad line(s), 1 duplicate(s) skipped");
+        assertThat(targets(cluster, connect)).hasSize(14);
     }
 
     @Test

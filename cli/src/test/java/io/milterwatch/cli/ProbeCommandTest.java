@@ -53,11 +53,10 @@ class ProbeCommandTest {
                 closed = s.getLocalPort();
             }
             // when
-            final Run run = probe("--reply-timeout-ms", "700", milter.hostPort(), smtp.hostPort(), "127.0.0.1:" + closed,
-                    "169.254.169.254:8891");
+            final Run run = probe("--reply-timeout-ms", "700", milter.hostPort(), smtp.hostPort(), "127.0.0.1:" + closed);
             // then
             assertThat(run.exitCode()).as(run.err()).isZero();
-            assertThat(run.lines()).hasSize(4);
+            assertThat(run.lines()).hasSize(3);
             final JsonNode m = run.lines().get(0);
             assertThat(m.get("target").asText()).isEqualTo(milter.hostPort());
             assertThat(m.get("ip").asText()).isEqualTo("127.0.0.1");
@@ -73,9 +72,33 @@ class ProbeCommandTest {
             assertThat(run.lines().get(1).get("outcome").asText()).isEqualTo("OTHER_SERVICE");
             assertThat(run.lines().get(1).get("banner").asText()).startsWith("220 ");
             assertThat(run.lines().get(2).get("outcome").asText()).isEqualTo("CLOSED");
-            assertThat(run.lines().get(3).get("outcome").asText()).isEqualTo("ERROR");
-            assertThat(run.lines().get(3).get("error").asText()).contains("cloud metadata");
         }
+    }
+
+    @Test
+    void shouldFindTheMilterAmongTheSweptPortsWhenGivenAPortRange() throws Exception {
+        try (MilterEmulator milter = MilterEmulator.start(Behaviour.LIBMILTER_V6)) {
+            final int first = Math.max(1, milter.port() - 3);
+            // when
+            final Run run = probe("--reply-timeout-ms", "700", "127.0.0.1:" + first + "-" + (first + 6));
+            // then: one line per port, in port order, the milter among them
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.lines()).extracting(l -> l.get("port").asInt())
+                    .containsExactly(first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6);
+            assertThat(run.lines()).filteredOn(l -> l.get("port").asInt() == milter.port()).singleElement()
+                    .satisfies(l -> assertThat(l.get("outcome").asText()).isEqualTo("MILTER"));
+        }
+    }
+
+    @Test
+    void shouldRefuseBeforeProbingAnythingWhenTheWorkerWouldRefuseATarget() throws Exception {
+        final Run run = probe("127.0.0.1:8891", "169.254.169.254:8891");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("'169.254.169.254:8891': out of scope: 169.254.169.254 is in 169.254.0.0/16 (link-local or cloud metadata)");
+        assertThat(run.lines()).isEmpty();
+        final Run ambiguous = probe("2001:db8::1:8891");
+        assertThat(ambiguous.exitCode()).isEqualTo(2);
+        assertThat(ambiguous.err()).contains("ambiguous; write [2001:db8::1]:8891");
     }
 
     @Test

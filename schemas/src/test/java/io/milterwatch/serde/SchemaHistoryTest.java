@@ -57,7 +57,9 @@ class SchemaHistoryTest {
             "Alert v1->v2", "written before the rule existed: the ProbeResult it nests as evidence gained fields",
             "Alert v2->v3", "the ProbeResult it nests as evidence gained labels; alerts are an output (users, the alerts command, the "
                     + "processor's alert feed): no processor or worker reads them to do its work, and an N-1 alert feed skips them "
-                    + "with a warning (docs/upgrading.md)");
+                    + "with a warning (docs/upgrading.md)",
+            "Alert v3->v4", "the ProbeResult it nests as evidence gained sweep (port sweeps); as for v2->v3, alerts are an output "
+                    + "no processor or worker reads to do its work, and an N-1 alert feed skips them with a warning");
 
     static Stream<Arguments> serdes() {
         return Records.ALL.stream().map(s -> Arguments.of(s.schema().getName(), s));

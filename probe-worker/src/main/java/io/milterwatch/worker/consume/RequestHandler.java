@@ -86,7 +86,9 @@ final class RequestHandler {
         final CompletableFuture<List<ProbeResult>> probe;
         if (request.getDeadlineMs() > 0 && request.getDeadlineMs() < now) {
             final List<ProbeResult> expired = new ArrayList<>();
-            for (final int port : engine.portsOf(request)) {
+            final List<Integer> ports = engine.portsOf(request);
+            // An expired sweep gets one result saying so, not one per port of its range.
+            for (final int port : request.getPortRanges().isEmpty() ? ports : ports.subList(0, 1)) {
                 expired.add(engine.refused(request, port, "request expired: its deadline passed "
                         + (now - request.getDeadlineMs()) + " ms before this worker took it"));
             }

@@ -2,7 +2,6 @@ package io.milterwatch.worker.probe;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -18,6 +17,7 @@ import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.net.Cidr;
+import io.milterwatch.worker.target.TargetCheck;
 import io.milterwatch.worker.target.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,7 +162,7 @@ public final class ProbeEngine implements AutoCloseable {
             return CompletableFuture.completedFuture(errors(request, ports, "bad target: " + e.getMessage()));
         }
         if (host instanceof TargetHost.Range range) {
-            final String problem = rangeProblem(range.cidr());
+            final String problem = rangeProblem(range.cidr(), ports.size());
             if (problem != null) {
                 return CompletableFuture.completedFuture(errors(request, ports, problem));
             }
@@ -221,12 +221,9 @@ public final class ProbeEngine implements AutoCloseable {
         return out;
     }
 
-    private String rangeProblem(final Cidr cidr) {
-        if (cidr.size().compareTo(BigInteger.valueOf(config.cidrMaxAddresses())) > 0) {
-            return "bad target: range " + cidr + " has " + cidr.size() + " addresses, more than worker.cidr.max.addresses="
-                    + config.cidrMaxAddresses() + "; split it into smaller ranges";
-        }
-        return config.scope().check(cidr);
+    private String rangeProblem(final Cidr cidr, final int portCount) {
+        final String problem = TargetCheck.rangeProblem(cidr, portCount, config);
+        return problem == null || problem.startsWith("out of scope") ? problem : "bad target: " + problem;
     }
 
     private List<InetAddress> resolve(final String name) {
@@ -280,6 +277,11 @@ public final class ProbeEngine implements AutoCloseable {
 
     private List<ProbeResult> errors(final ProbeRequest request, final List<Integer> ports, final String reason) {
         final List<ProbeResult> out = new ArrayList<>();
+        if (!request.getPortRanges().isEmpty()) {
+            // A refused sweep: one result says why, not one per port of the range.
+            out.add(refused(request, ports.get(0), reason + " (sweep of " + ports.size() + " ports not run)"));
+            return out;
+        }
         for (final int port : ports) {
             out.add(refused(request, port, reason));
         }
@@ -291,8 +293,9 @@ public final class ProbeEngine implements AutoCloseable {
         return result(request, "", port, ProbeOutcome.error(reason), System.currentTimeMillis());
     }
 
+    /** The ports a request names (its ranges expanded), or the default milter ports when it names none. */
     public List<Integer> portsOf(final ProbeRequest request) {
-        return request.getPorts().isEmpty() ? config.defaultPorts() : request.getPorts();
+        return TargetCheck.ports(request.getPorts(), request.getPortRanges(), config.defaultPorts());
     }
 
     private ProbeResult result(final ProbeRequest request, final String ip, final int port, final ProbeOutcome o, final long at) {
@@ -320,6 +323,7 @@ public final class ProbeEngine implements AutoCloseable {
                 .setAximilterReply(o.aximilterReply())
                 .setBytesSent(o.bytesSent())
                 .setBytesRead(o.bytesRead())
+                .setSweep(!request.getPortRanges().isEmpty())
                 .build();
     }
 

@@ -39,6 +39,10 @@ public sealed interface TargetHost permits TargetHost.Range, TargetHost.Literal,
         if (s.indexOf('/') >= 0) {
             return new Range(Cidr.parse(s));
         }
+        if (s.matches("[0-9]+(\\.[0-9]+){3}") && s.matches("(.*\\.)?0[0-9].*")) {
+            throw new IllegalArgumentException("host '" + s + "' has an octet with a leading zero, which some tools read as octal"
+                    + " and others as decimal; write the address without leading zeros");
+        }
         final InetAddress literal = Cidr.literal(s);
         if (literal != null) {
             return new Literal(literal);

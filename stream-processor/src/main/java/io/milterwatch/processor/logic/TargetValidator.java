@@ -36,6 +36,11 @@ public final class TargetValidator {
                 return "port " + port + " of target '" + key + "' is outside 1..65535";
             }
         }
+        for (final var r : t.getPortRanges()) {
+            if (r.getFirst() < 1 || r.getLast() > 65535 || r.getFirst() > r.getLast()) {
+                return "port range " + r.getFirst() + "-" + r.getLast() + " of target '" + key + "' is not within 1..65535 in ascending order";
+            }
+        }
         if (t.getIntervalSeconds() < 5 || t.getIntervalSeconds() > 7 * 86_400) {
             return "interval " + t.getIntervalSeconds() + " s of target '" + key + "' is outside 5 s..7 days";
         }

@@ -47,6 +47,7 @@ public final class ProcessorMetrics {
     public static final String FIREWALL_LINES = "milterwatch.firewall.lines";
     public static final String ALERTS = "milterwatch.alerts";
     public static final String ENDPOINTS = "milterwatch.endpoints";
+    public static final String SWEPT_UNANSWERED = "milterwatch.sweep.unanswered";
     /** The format label of lines no format recognised. */
     public static final String UNKNOWN_FORMAT = "unknown";
 
@@ -60,6 +61,7 @@ public final class ProcessorMetrics {
     private final Map<String, Counter[]> linesByFormat;
     private final Counter[] linesOfUnknownFormat;
     private final Counter[] alerts = new Counter[STATES.length];
+    private final Counter sweptUnanswered;
     private final ConcurrentMap<String, AtomicLongArray> endpointsByTask = new ConcurrentHashMap<>();
 
     public ProcessorMetrics(final MeterRegistry registry) {
@@ -70,6 +72,9 @@ public final class ProcessorMetrics {
         }
         this.linesByFormat = Map.copyOf(byFormat);
         this.linesOfUnknownFormat = lineCounters(UNKNOWN_FORMAT);
+        this.sweptUnanswered = Counter.builder(SWEPT_UNANSWERED)
+                .description("CLOSED or FILTERED results of port sweeps for ip:ports without a state: counted here, no state kept")
+                .register(registry);
         for (final Exposure state : STATES) {
             alerts[state.ordinal()] = Counter.builder(ALERTS).tag("kind", state.name())
                     .description("Exposure transitions alerted, by the state entered").register(registry);
@@ -106,6 +111,11 @@ public final class ProcessorMetrics {
     }
 
     /** One transition alerted. */
+    /** One closed or filtered port of a sweep that has no state and gets none. */
+    public void sweptUnanswered() {
+        sweptUnanswered.increment();
+    }
+
     public void alert(final Exposure entered) {
         alerts[entered.ordinal()].increment();
     }

@@ -121,6 +121,11 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
         final ExposureState previous = state(record.key());
         final Decision decision;
         if (record.value() instanceof CorrelationInput.Probe probe) {
+            if (previous == null && unanswered(probe.result())) {
+                // A closed or filtered port of a sweep that never answered: counted, never stored one by one.
+                metrics.sweptUnanswered();
+                return;
+            }
             decision = ExposureStateMachine.apply(previous, probe.result());
         } else if (record.value() instanceof CorrelationInput.Duplicate duplicate) {
             decision = ExposureStateMachine.countDuplicate(previous);
@@ -149,6 +154,12 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
             LOG.info("{}: {} -> {}", record.key(), decision.alert().getFromState(), decision.alert().getToState());
         }
         context.forward(record.withValue(decision));
+    }
+
+    /** A sweep's CLOSED or FILTERED result: creates no state for an ip:port that has none. */
+    static boolean unanswered(final io.milterwatch.schema.ProbeResult result) {
+        return result.getSweep() && (result.getOutcome() == io.milterwatch.schema.Outcome.CLOSED
+                || result.getOutcome() == io.milterwatch.schema.Outcome.FILTERED);
     }
 
     private void markStale(final long now) {

@@ -120,6 +120,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
                 .setTargetId(target.getId())
                 .setHost(target.getHost())
                 .setPorts(target.getPorts())
+                .setPortRanges(target.getPortRanges())
                 .setReason(reason)
                 .setAllowedZones(target.getAllowedZones())
                 .setLabels(target.getLabels())

@@ -152,6 +152,32 @@ class MilterwatchTopologyTest {
     }
 
     @Test
+    void shouldKeepNoStateForClosedPortsOfASweepButFollowAPortThatAnsweredWhenSwept() {
+        // given: a sweep finds 8891 closed and 8892 filtered (no state), and a milter on 8893
+        final long t = T0.toEpochMilli();
+        results.pipeInput("192.0.2.10:8891", swept(Results.of("inside", Zone.INTERNAL, Outcome.CLOSED, t), 8891), T0);
+        results.pipeInput("192.0.2.10:8892", swept(Results.of("inside", Zone.INTERNAL, Outcome.FILTERED, t), 8892), T0);
+        results.pipeInput("192.0.2.10:8893", swept(Results.of("inside", Zone.INTERNAL, Outcome.MILTER, t), 8893), T0);
+        final KeyValueStore<String, ExposureState> store = driver.getKeyValueStore(MilterwatchTopology.EXPOSURE_STORE);
+        // then: only the port that answered has a state
+        assertThat(store.get("192.0.2.10:8891")).isNull();
+        assertThat(store.get("192.0.2.10:8892")).isNull();
+        assertThat(store.get("192.0.2.10:8893").getState()).isEqualTo(Exposure.NOT_EXPOSED);
+        // when: the next sweep finds the milter gone
+        results.pipeInput("192.0.2.10:8893", swept(Results.of("inside", Zone.INTERNAL, Outcome.CLOSED, t + 60_000), 8893), T0.plusSeconds(60));
+        // then: a port that used to answer keeps its state and sees the CLOSED result
+        assertThat(store.get("192.0.2.10:8893").getVantages().get("inside").getOutcome()).isEqualTo(Outcome.CLOSED);
+        // and: a CLOSED result of a plain (not swept) probe still creates a state, as before
+        results.pipeInput("192.0.2.10:8891", Results.of("inside", Zone.INTERNAL, Outcome.CLOSED, t + 1), T0.plusSeconds(1));
+        assertThat(store.get("192.0.2.10:8891")).isNotNull();
+    }
+
+    private static ProbeResult swept(final ProbeResult r, final int port) {
+        return ProbeResult.newBuilder(r).setPort(port).setTargetId("192.0.2.10:8891-8893").setSweep(true)
+                .setRequestId(r.getRequestId() + "-" + port).build();
+    }
+
+    @Test
     void shouldRaiseOneExposureAlertAndKeepStateWhenAMilterAnswersOutside() {
         // when
         results.pipeInput("192.0.2.10:8891", Results.of("outside", Zone.EXTERNAL, Outcome.MILTER, T0.toEpochMilli()), T0);
