@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,6 +139,23 @@ public final class TopicAdmin {
         if (names.isEmpty()) {
             return;
         }
+        // A topic created a moment ago may not be known to every broker yet: asked again for up to 30 s.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                boundExistingOnce(admin, names, retention);
+                return;
+            } catch (final IllegalStateException e) {
+                if (!(e.getCause() instanceof ExecutionException x && x.getCause() instanceof UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static void boundExistingOnce(final Admin admin, final List<String> names, final Retention retention) throws InterruptedException {
         try {
             final List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
             final Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
@@ -169,8 +187,26 @@ public final class TopicAdmin {
         }
     }
 
-    /** Describes existing topics, in the order given. */
+    /**
+     * Describes existing topics, in the order given. A topic created a moment ago may not be known to
+     * every broker yet (UNKNOWN_TOPIC_OR_PARTITION): asked again for up to 30 s.
+     */
     public static List<TopicInfo> describe(final Admin admin, final List<String> names) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return describeOnce(admin, names);
+            } catch (final IllegalStateException e) {
+                if (!(e.getCause() instanceof ExecutionException x && x.getCause() instanceof UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static List<TopicInfo> describeOnce(final Admin admin, final List<String> names) throws InterruptedException {
         try {
             final Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
             final List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
