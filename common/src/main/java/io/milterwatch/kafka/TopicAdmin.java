@@ -109,11 +109,9 @@ public final class TopicAdmin {
             throw new IllegalStateException("cannot list topics on the cluster: " + rootMessage(e), e);
         }
         wanted.removeIf(t -> existing.contains(t.name()));
-        if (retention.set()) {
-            boundExisting(admin, topics.highVolume().stream().filter(existing::contains).toList(), retention);
-        }
         final List<String> created = new ArrayList<>();
         if (wanted.isEmpty()) {
+            boundOthers(admin, topics, created, retention);
             return created;
         }
         final var result = admin.createTopics(wanted);
@@ -131,7 +129,19 @@ public final class TopicAdmin {
                 throw new IllegalStateException("timed out creating topic " + t.name(), e);
             }
         }
+        boundOthers(admin, topics, created, retention);
         return created;
+    }
+
+    /**
+     * The high-volume topics not created now existed already (listed, or refused as existing: a
+     * listing can lag a topic made a moment ago); those with the broker's default retention get it.
+     */
+    private static void boundOthers(final Admin admin, final Topics topics, final List<String> created, final Retention retention)
+            throws InterruptedException {
+        if (retention.set()) {
+            boundExisting(admin, topics.highVolume().stream().filter(n -> !created.contains(n)).toList(), retention);
+        }
     }
 
     /** Gives {@code retention} to those of {@code names} whose retention.ms is still the broker's default. */
@@ -169,12 +179,27 @@ public final class TopicAdmin {
             }
             if (!changes.isEmpty()) {
                 admin.incrementalAlterConfigs(changes).all().get(30, TimeUnit.SECONDS);
+                awaitRetention(admin, List.copyOf(changes.keySet()), retention);
                 changes.keySet().forEach(r -> LOG.info("topic {}: retention.ms={} retention.bytes={} (it had the broker's default)",
                         r.name(), retention.ms(), retention.bytes()));
             }
         } catch (final ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot set the retention of " + names + ": " + rootMessage(e), e);
         }
+    }
+
+    /** Until every broker describes the new retention (a change reaches the brokers a moment after the controller), at most 15 s. */
+    private static void awaitRetention(final Admin admin, final List<ConfigResource> resources, final Retention retention)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            final Map<ConfigResource, Config> now = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            if (resources.stream().allMatch(r -> Long.toString(retention.ms()).equals(now.get(r).get(TopicConfig.RETENTION_MS_CONFIG).value()))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        LOG.warn("the new retention of {} is not visible on every broker yet", resources.stream().map(ConfigResource::name).toList());
     }
 
     /** What a topic is now: partitions, replication and the settings that decide its durability and its size on disk. */
