@@ -9,7 +9,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketException;
 
 import io.netty.channel.unix.Errors;
-import org.junit.jupiter.api.Assumptions;
+import io.milterwatch.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 
 /** How the transports sort the system's failures into errno classes, without sockets. */
@@ -33,7 +33,7 @@ class ErrnoClassTest {
 
     @Test
     void shouldSortNettysFailuresByTheErrnoTheyCarry() {
-        Assumptions.assumeTrue(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
+        Prerequisites.require(EpollTransport.available(), "Netty's native epoll does not load here: " + EpollTransport.unavailableReason());
         // the exceptions Netty itself builds for a failed write, a failed connect(2) and an unreachable host
         final IOException refusedWrite = Errors.newIOException("write", Errors.ERROR_ECONNREFUSED_NEGATIVE);
         final IOException resetRead = Errors.newConnectionResetException("read", Errors.ERRNO_ECONNRESET_NEGATIVE);
