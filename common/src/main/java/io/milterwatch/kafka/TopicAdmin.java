@@ -149,12 +149,25 @@ public final class TopicAdmin {
         if (names.isEmpty()) {
             return;
         }
-        // A topic created a moment ago may not be known to every broker yet: asked again for up to 30 s.
+        whileTopicsAreNew(() -> {
+            boundExistingOnce(admin, names, retention);
+            return null;
+        });
+    }
+
+    private interface AdminCall<T> {
+        T call() throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code call} again (for up to 30 s) while it fails because a broker does not know a topic
+     * yet: one created a moment ago reaches every broker a little later.
+     */
+    private static <T> T whileTopicsAreNew(final AdminCall<T> call) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
-                boundExistingOnce(admin, names, retention);
-                return;
+                return call.call();
             } catch (final IllegalStateException e) {
                 if (!(e.getCause() instanceof ExecutionException x && x.getCause() instanceof UnknownTopicOrPartitionException)
                         || System.nanoTime() > deadline) {
@@ -217,18 +230,7 @@ public final class TopicAdmin {
      * every broker yet (UNKNOWN_TOPIC_OR_PARTITION): asked again for up to 30 s.
      */
     public static List<TopicInfo> describe(final Admin admin, final List<String> names) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                return describeOnce(admin, names);
-            } catch (final IllegalStateException e) {
-                if (!(e.getCause() instanceof ExecutionException x && x.getCause() instanceof UnknownTopicOrPartitionException)
-                        || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+        return whileTopicsAreNew(() -> describeOnce(admin, names));
     }
 
     private static List<TopicInfo> describeOnce(final Admin admin, final List<String> names) throws InterruptedException {
