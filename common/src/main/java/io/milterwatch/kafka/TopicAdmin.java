@@ -204,13 +204,19 @@ public final class TopicAdmin {
     /** Until every broker describes the new retention (a change reaches the brokers a moment after the controller), at most 15 s. */
     private static void awaitRetention(final Admin admin, final List<ConfigResource> resources, final Retention retention)
             throws InterruptedException, ExecutionException, TimeoutException {
+        // Each describe is answered by one broker (the least loaded): ten answers in a row that show it
+        // make it all but certain that every broker has it.
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        int inARow = 0;
         while (System.nanoTime() < deadline) {
             final Map<ConfigResource, Config> now = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
-            if (resources.stream().allMatch(r -> Long.toString(retention.ms()).equals(now.get(r).get(TopicConfig.RETENTION_MS_CONFIG).value()))) {
+            final boolean visible = resources.stream()
+                    .allMatch(r -> Long.toString(retention.ms()).equals(now.get(r).get(TopicConfig.RETENTION_MS_CONFIG).value()));
+            inARow = visible ? inARow + 1 : 0;
+            if (inARow >= 10) {
                 return;
             }
-            Thread.sleep(100);
+            Thread.sleep(50);
         }
         LOG.warn("the new retention of {} is not visible on every broker yet", resources.stream().map(ConfigResource::name).toList());
     }
