@@ -161,6 +161,9 @@ class UpgradeIT {
                 assertThat(kept.getDuplicateResults()).as("field the old schema lacked: its default").isZero();
                 assertThat(registryStore(processor).get(id)).isEqualTo(target);
                 assertThat(scheduleStore(processor).get(id)).as("next due time").isEqualTo(nextDue);
+                assertThat(processor.streams().store(StoreQueryParameters.fromNameAndType(MilterwatchTopology.SCHEDULE_INDEX_STORE,
+                        QueryableStoreTypes.<String, byte[]>keyValueStore())).get(io.milterwatch.processor.topology.ScheduleIndex.key(nextDue, id)))
+                        .as("the schedule kept before the time-ordered index existed, indexed at start").isNotNull();
 
                 // when: the worker answers the old request and the processor applies its result
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))

@@ -35,11 +35,16 @@ public final class WorkerApp implements AutoCloseable {
     private final PrometheusMetrics meters;
     private final WorkerHttpServer http;
     private final Thread thread;
+    private final java.time.Duration logSummary;
+    private final String vantage;
+    private io.milterwatch.metrics.PeriodicSummary summary;
 
-    private WorkerApp(final ProbeWorker worker, final PrometheusMetrics meters, final WorkerHttpServer http) {
+    private WorkerApp(final ProbeWorker worker, final PrometheusMetrics meters, final WorkerHttpServer http, final WorkerConfig config) {
         this.worker = worker;
         this.meters = meters;
         this.http = http;
+        this.logSummary = config.logSummary();
+        this.vantage = config.vantage();
         this.thread = new Thread(worker, "probe-worker");
         this.thread.setUncaughtExceptionHandler((t, e) -> LOG.error("probe worker thread died", e));
     }
@@ -63,7 +68,7 @@ public final class WorkerApp implements AutoCloseable {
                         + "), 0 for a free one, or none to serve no metrics");
             }
         }
-        return new WorkerApp(worker, meters, http);
+        return new WorkerApp(worker, meters, http, config);
     }
 
     /** Serves the endpoint and starts the poll loop. */
@@ -72,6 +77,10 @@ public final class WorkerApp implements AutoCloseable {
             http.start();
         }
         thread.start();
+        summary = io.milterwatch.metrics.PeriodicSummary.start("probe-worker", LOG, logSummary, meters.registry(), since -> String.format(
+                java.util.Locale.ROOT, "worker '%s', last %d s: %,d probe(s) %s, %,d result(s) published, %,d DLQ record(s), %,d failed batch(es)",
+                vantage, since.period().toSeconds(), since.count(WorkerMetrics.PROBES), since.countBy(WorkerMetrics.PROBES, "outcome"),
+                since.count(WorkerMetrics.PUBLISHED), since.count(WorkerMetrics.DEAD_LETTERS), since.count(WorkerMetrics.FAILED_BATCHES)));
         return this;
     }
 
@@ -87,6 +96,9 @@ public final class WorkerApp implements AutoCloseable {
     /** Stops taking work, drains what is in flight (at most 30 s), then closes the endpoint. */
     @Override
     public void close() {
+        if (summary != null) {
+            summary.close();
+        }
         worker.close();
         if (thread.isAlive()) {
             try {

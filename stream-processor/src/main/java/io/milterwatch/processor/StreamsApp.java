@@ -66,6 +66,7 @@ public final class StreamsApp implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> deadLetterProducer;
     private AlertFeed alertFeed;
     private QueryServer query;
+    private io.milterwatch.metrics.PeriodicSummary summary;
 
     public StreamsApp(final ProcessorConfig config) {
         this.config = config;
@@ -129,6 +130,8 @@ public final class StreamsApp implements AutoCloseable {
 
     public void start() throws IOException {
         streams.start();
+        summary = io.milterwatch.metrics.PeriodicSummary.start("stream-processor", LOG, config.scale().logSummary(), prometheus.registry(),
+                StreamsApp::summaryLine);
         if (config.httpPort() != 0) {
             alertFeed = new AlertFeed(config.bootstrapServers(), config.kafkaOverrides(), config.topics());
             final Thread feed = new Thread(alertFeed, "alert-feed");
@@ -147,6 +150,17 @@ public final class StreamsApp implements AutoCloseable {
             query.start();
         }
         LOG.info("stream processor '{}' started: {} -> {}", config.applicationId(), config.topics().targets(), config.topics().alertsExposure());
+    }
+
+    /** The processor's periodic summary line: what happened over the period, and the endpoints per state now. */
+    static String summaryLine(final io.milterwatch.metrics.PeriodicSummary.Since since) {
+        return String.format(java.util.Locale.ROOT, "last %d s: targets %s, %,d scheduled probe request(s) (longest tick %.1f ms, %,d overdue), "
+                        + "%,d alert(s) %s, %,d firewall line(s) %s, %,d sweep port(s) unanswered; endpoints now %s",
+                since.period().toSeconds(), since.countBy(ProcessorMetrics.TARGET_CHANGES, "change"), since.count(ProcessorMetrics.SCHEDULE_DUE),
+                since.maxMs(ProcessorMetrics.SCHEDULE_TICK), since.gauge(ProcessorMetrics.SCHEDULE_OVERDUE), since.count(ProcessorMetrics.ALERTS),
+                since.countBy(ProcessorMetrics.ALERTS, "kind"), since.count(ProcessorMetrics.FIREWALL_LINES),
+                since.countBy(ProcessorMetrics.FIREWALL_LINES, "status"), since.count(ProcessorMetrics.SWEPT_UNANSWERED),
+                since.gaugesBy(ProcessorMetrics.ENDPOINTS, "state"));
     }
 
     public KafkaStreams.State state() {
@@ -183,6 +197,9 @@ public final class StreamsApp implements AutoCloseable {
     public void close() {
         // Not ready from now on; the health endpoints keep answering (503) while the client closes.
         health.closing();
+        if (summary != null) {
+            summary.close();
+        }
         if (alertFeed != null) {
             alertFeed.close();
         }

@@ -30,7 +30,8 @@ public record WorkerConfig(
         String httpHost,
         int httpPort,
         java.util.List<String> httpAllowedHosts,
-        String groupInstanceId) {
+        String groupInstanceId,
+        java.time.Duration logSummary) {
 
     /** {@link #httpPort()} when {@code worker.http.port=none}: no metrics or health endpoint. */
     public static final int HTTP_DISABLED = -1;
@@ -58,7 +59,8 @@ public record WorkerConfig(
                 s.string(WorkerSettings.HTTP_HOST.name()),
                 httpPort,
                 names(s.stringOrNull(WorkerSettings.HTTP_ALLOWED_HOSTS.name())),
-                instanceId);
+                instanceId,
+                java.time.Duration.ofMillis(s.longIn(WorkerSettings.LOG_SUMMARY_MS.name(), 0, 86_400_000)));
     }
 
     /**

@@ -60,9 +60,13 @@ public final class WorkerSettings {
                     + "port (two workers on one host cannot share it; with port 0 or none, dynamic membership); none: dynamic "
                     + "membership; else the id itself (never the same for two live workers)");
 
+    public static final Setting LOG_SUMMARY_MS = new Setting("worker.log.summary.ms", "60000",
+            "How often the worker logs one summary line (probes by outcome, results published, DLQ records); a refused or failed "
+                    + "target is logged at DEBUG only (it is in its result); 0 turns the line off");
+
     public static final List<Setting> WORKER = List.of(VANTAGE, ZONE, SOURCE_ADDRESS, CONNECT_TIMEOUT, REPLY_TIMEOUT, CONCURRENCY, REACTORS, TRANSPORT, HOST_CONCURRENCY,
             HOST_RATE, REPLY_MAX_BYTES, DEFAULT_PORTS, AXIMILTER_PORTS, CIDR_MAX_ADDRESSES, SCOPE_ALLOW, SCOPE_UNSAFE_ALLOW,
-            MAX_POLL_RECORDS, HTTP_HOST, HTTP_PORT, HTTP_ALLOWED_HOSTS, GROUP_INSTANCE_ID);
+            MAX_POLL_RECORDS, HTTP_HOST, HTTP_PORT, HTTP_ALLOWED_HOSTS, GROUP_INSTANCE_ID, LOG_SUMMARY_MS);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

@@ -208,7 +208,8 @@ public final class ProbeEngine implements AutoCloseable {
         if (first == null) {
             return null;
         }
-        LOG.info("refused target '{}' (request {}): {}", request.getTargetId(), request.getRequestId(), first);
+        // Every re-probe of such a target is refused again: its results say why, the summary line counts them.
+        LOG.debug("refused target '{}' (request {}): {}", request.getTargetId(), request.getRequestId(), first);
         final List<ProbeResult> out = new ArrayList<>(addresses.size() * ports.size());
         for (int i = 0; i < addresses.size(); i++) {
             final String ip = Endpoints.canonical(addresses.get(i));

@@ -37,7 +37,19 @@ public record ProcessorConfig(
         Map<String, Object> kafkaOverrides,
         FirewallParserConfig firewall,
         List<String> httpAllowedHosts,
-        String groupInstanceId) {
+        String groupInstanceId,
+        Scale scale) {
+
+    /**
+     * How the work of a large estate is spread: at most {@code schedulePerTick} scheduled probes per
+     * tick and task, a staleness pass over every state per {@code stalePass}, one summary log line
+     * per {@code logSummary} (zero: none).
+     */
+    public record Scale(int schedulePerTick, Duration stalePass, Duration logSummary) {
+        public static Scale defaults() {
+            return new Scale(20_000, Duration.ofMinutes(5), Duration.ofMinutes(1));
+        }
+    }
 
 
     @Override
@@ -82,7 +94,10 @@ public record ProcessorConfig(
                 names(s.stringOrNull(ProcessorSettings.HTTP_ALLOWED_HOSTS.name())),
                 GroupInstanceId.resolve(ProcessorSettings.GROUP_INSTANCE_ID.name(), s.string(ProcessorSettings.GROUP_INSTANCE_ID.name()),
                         s.string(ProcessorSettings.APPLICATION_ID.name()),
-                        GroupInstanceId.digest(Path.of(s.string(ProcessorSettings.STATE_DIR.name())).toAbsolutePath().normalize().toString())));
+                        GroupInstanceId.digest(Path.of(s.string(ProcessorSettings.STATE_DIR.name())).toAbsolutePath().normalize().toString())),
+                new Scale(s.intIn(ProcessorSettings.SCHEDULE_MAX_PER_TICK.name(), 1, 10_000_000),
+                        Duration.ofMillis(s.longIn(ProcessorSettings.STALE_PASS_MS.name(), 10, 30L * 86_400_000)),
+                        Duration.ofMillis(s.longIn(ProcessorSettings.LOG_SUMMARY_MS.name(), 0, 86_400_000))));
     }
 
     private static List<String> names(final String list) {
@@ -121,14 +136,14 @@ public record ProcessorConfig(
         return new ProcessorConfig("localhost:9092", topics, "milterwatch-processor", stateDir, Duration.ofSeconds(1),
                 Duration.ofMinutes(10), 100, 1, NetworkClassifier.of(NetworkClassifier.DEFAULT_INTERNAL), CorrelationPolicy.defaults(),
                 Duration.ofSeconds(10), Duration.ofHours(1), "127.0.0.1", 0, "127.0.0.1:0", null, Map.of(),
-                FirewallParserConfig.defaults(), List.of(), null);
+                FirewallParserConfig.defaults(), List.of(), null, Scale.defaults());
     }
 
     /** The same settings against another cluster and application id (tests and benchmarks). */
     public ProcessorConfig withConnection(final String bootstrap, final String appId) {
         return new ProcessorConfig(bootstrap, topics, appId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, classifier,
                 policy, staleCheck, dedupeRetention, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall,
-                httpAllowedHosts, groupInstanceId);
+                httpAllowedHosts, groupInstanceId, scale);
     }
 
     public static ProcessorConfig defaults(final Topics topics) {

@@ -15,6 +15,12 @@ public final class ProcessorSettings {
             "Directory of the local state stores (rebuilt from changelogs when lost)");
     public static final Setting SCHEDULE_TICK_MS = new Setting("processor.schedule.tick.ms", "1000",
             "How often the scheduler looks for targets whose re-probe is due");
+    public static final Setting SCHEDULE_MAX_PER_TICK = new Setting("processor.schedule.max.per.tick", "20000",
+            "At most this many due re-probes are requested per scheduler tick and task; the rest stay due for the next tick "
+                    + "(milterwatch_schedule_overdue counts them), so a backlog never blocks a stream thread or grows one transaction");
+    public static final Setting LOG_SUMMARY_MS = new Setting("processor.log.summary.ms", "60000",
+            "How often the processor logs one summary line (targets, probe requests, results, alerts, endpoints per state); "
+                    + "per-target events are logged at DEBUG only; 0 turns the line off");
     public static final Setting REQUEST_DEADLINE_MS = new Setting("processor.request.deadline.ms", "600000",
             "A probe request older than this is answered with an ERROR (expired) instead of probed");
     public static final Setting COMMIT_INTERVAL_MS = new Setting("processor.commit.interval.ms", "100",
@@ -41,7 +47,11 @@ public final class ProcessorSettings {
             "At most one FIREWALL_EVIDENCE re-probe per ip:port per this interval");
     public static final Setting STALE_AFTER_MS = new Setting("processor.stale.after.ms", "1800000",
             "No result from a disallowed-zone vantage for this long makes an ip:port STALE");
-    public static final Setting STALE_CHECK_MS = new Setting("processor.stale.check.ms", "10000", "How often staleness is checked");
+    public static final Setting STALE_CHECK_MS = new Setting("processor.stale.check.ms", "10000",
+            "How often staleness is checked; each check reads one slice of the stored states (see processor.stale.pass.ms)");
+    public static final Setting STALE_PASS_MS = new Setting("processor.stale.pass.ms", "300000",
+            "The staleness check reads every stored state once per this period, a slice per check, so that its cost follows the "
+                    + "number of states over this period, not per check; a state turns STALE at most this long after it could");
     public static final Setting DEDUPE_RETENTION_MS = new Setting("processor.dedupe.retention.ms", "3600000",
             "How long the request id of a probe result is remembered (per ip:port and vantage), so that a result a worker redelivers "
                     + "is counted once and never applied again; keep it above processor.request.deadline.ms");
@@ -63,9 +73,9 @@ public final class ProcessorSettings {
                     + "directory's path (stable across restarts, unique per host); none: dynamic membership; else the id itself "
                     + "(never the same for two live instances)");
 
-    public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, REQUEST_DEADLINE_MS,
+    public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, SCHEDULE_MAX_PER_TICK, LOG_SUMMARY_MS, REQUEST_DEADLINE_MS,
             COMMIT_INTERVAL_MS, THREADS, FIREWALL_ZONE, FIREWALL_PREFIX_ACTIONS, FIREWALL_VPC_FORMAT, FIREWALL_MAX_LINE_CHARS,
-            INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, DEDUPE_RETENTION_MS,
+            INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, STALE_PASS_MS, DEDUPE_RETENTION_MS,
             HTTP_HOST, HTTP_PORT, HTTP_TOKEN, HTTP_ADVERTISED, HTTP_ALLOWED_HOSTS, GROUP_INSTANCE_ID);
 
     public static List<Setting> all() {

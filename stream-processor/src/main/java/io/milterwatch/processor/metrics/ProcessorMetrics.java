@@ -8,12 +8,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.milterwatch.processor.firewall.FirewallParser;
@@ -48,6 +51,11 @@ public final class ProcessorMetrics {
     public static final String ALERTS = "milterwatch.alerts";
     public static final String ENDPOINTS = "milterwatch.endpoints";
     public static final String SWEPT_UNANSWERED = "milterwatch.sweep.unanswered";
+    public static final String SCHEDULE_TICK = "milterwatch.schedule.tick";
+    public static final String SCHEDULE_DUE = "milterwatch.schedule.due";
+    public static final String SCHEDULE_OVERDUE = "milterwatch.schedule.overdue";
+    public static final String TARGET_CHANGES = "milterwatch.targets.changes";
+    public static final String STALE_SCANNED = "milterwatch.stale.scanned";
     /** The format label of lines no format recognised. */
     public static final String UNKNOWN_FORMAT = "unknown";
 
@@ -62,6 +70,13 @@ public final class ProcessorMetrics {
     private final Counter[] linesOfUnknownFormat;
     private final Counter[] alerts = new Counter[STATES.length];
     private final Counter sweptUnanswered;
+    private final Timer scheduleTick;
+    private final Counter scheduleDue;
+    private final Counter targetsRegistered;
+    private final Counter targetsChanged;
+    private final Counter targetsRemoved;
+    private final Counter staleScanned;
+    private final ConcurrentMap<String, AtomicLong> overdueByTask = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicLongArray> endpointsByTask = new ConcurrentHashMap<>();
 
     public ProcessorMetrics(final MeterRegistry registry) {
@@ -75,6 +90,19 @@ public final class ProcessorMetrics {
         this.sweptUnanswered = Counter.builder(SWEPT_UNANSWERED)
                 .description("CLOSED or FILTERED results of port sweeps for ip:ports without a state: counted here, no state kept")
                 .register(registry);
+        this.scheduleTick = Timer.builder(SCHEDULE_TICK)
+                .description("Time each scheduler tick takes: finding the due targets and requesting their probes").register(registry);
+        this.scheduleDue = Counter.builder(SCHEDULE_DUE).description("Scheduled re-probes requested").register(registry);
+        Gauge.builder(SCHEDULE_OVERDUE, this, ProcessorMetrics::overdue)
+                .description("Targets past their due time left for the next tick (more were due than one tick requests)").register(registry);
+        this.targetsRegistered = Counter.builder(TARGET_CHANGES).tag("change", "registered")
+                .description("Targets registered, changed and removed").register(registry);
+        this.targetsChanged = Counter.builder(TARGET_CHANGES).tag("change", "changed")
+                .description("Targets registered, changed and removed").register(registry);
+        this.targetsRemoved = Counter.builder(TARGET_CHANGES).tag("change", "removed")
+                .description("Targets registered, changed and removed").register(registry);
+        this.staleScanned = Counter.builder(STALE_SCANNED)
+                .description("Exposure states read by the staleness check (a slice of the store per check)").register(registry);
         for (final Exposure state : STATES) {
             alerts[state.ordinal()] = Counter.builder(ALERTS).tag("kind", state.name())
                     .description("Exposure transitions alerted, by the state entered").register(registry);
@@ -110,14 +138,44 @@ public final class ProcessorMetrics {
         counters[status.ordinal()].increment();
     }
 
-    /** One transition alerted. */
     /** One closed or filtered port of a sweep that has no state and gets none. */
     public void sweptUnanswered() {
         sweptUnanswered.increment();
     }
 
+    /** One transition alerted. */
     public void alert(final Exposure entered) {
         alerts[entered.ordinal()].increment();
+    }
+
+    /** One scheduler tick of {@code nanos} that requested {@code due} probes and left {@code overdue} for later, in {@code taskId}. */
+    public void scheduleTick(final String taskId, final long nanos, final int due, final long overdue) {
+        scheduleTick.record(nanos, TimeUnit.NANOSECONDS);
+        scheduleDue.increment(due);
+        overdueByTask.computeIfAbsent(taskId, t -> new AtomicLong()).set(overdue);
+    }
+
+    /** The scheduler of {@code taskId} stopped here. */
+    public void scheduleClosed(final String taskId) {
+        overdueByTask.remove(taskId);
+    }
+
+    private double overdue() {
+        return overdueByTask.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    /** A target was registered (new), changed, or removed ({@code known}: it was registered before). */
+    public void targetRegistered(final boolean known) {
+        (known ? targetsChanged : targetsRegistered).increment();
+    }
+
+    public void targetRemoved() {
+        targetsRemoved.increment();
+    }
+
+    /** The staleness check read {@code states} stored states. */
+    public void staleScanned(final long states) {
+        staleScanned.increment(states);
     }
 
     /**

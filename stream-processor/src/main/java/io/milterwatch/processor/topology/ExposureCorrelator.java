@@ -40,6 +40,9 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
     private final NetworkClassifier classifier;
     private final CorrelationPolicy policy;
     private final Duration staleCheck;
+    private final Duration stalePass;
+    /** The last key the staleness check read; null: the next check starts at the first key. */
+    private String staleCursor;
     private final ProcessorMetrics metrics;
     private ProcessorMetrics.EndpointCounts endpoints;
     private ProcessorContext<String, Decision> context;
@@ -51,11 +54,15 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
     private final Set<String> undecodable = new LinkedHashSet<>();
     private Cancellable quarantining;
 
+    /** The fewest states a staleness check reads (a small store is read whole at every check). */
+    static final int MIN_STALE_SLICE = 1000;
+
     ExposureCorrelator(final NetworkClassifier classifier, final CorrelationPolicy policy, final Duration staleCheck,
-            final ProcessorMetrics metrics, final StoreDeadLetters deadLetters) {
+            final Duration stalePass, final ProcessorMetrics metrics, final StoreDeadLetters deadLetters) {
         this.classifier = classifier;
         this.policy = policy;
         this.staleCheck = staleCheck;
+        this.stalePass = stalePass;
         this.metrics = metrics;
         this.deadLetters = deadLetters;
     }
@@ -151,7 +158,9 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
         endpoints.moved(previous == null ? null : previous.getState(), decision.state().getState());
         if (decision.transitioned()) {
             metrics.alert(decision.alert().getToState());
-            LOG.info("{}: {} -> {}", record.key(), decision.alert().getFromState(), decision.alert().getToState());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: {} -> {}", record.key(), decision.alert().getFromState(), decision.alert().getToState());
+            }
         }
         context.forward(record.withValue(decision));
     }
@@ -162,13 +171,35 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
                 || result.getOutcome() == io.milterwatch.schema.Outcome.FILTERED);
     }
 
+    /**
+     * How many states one check reads so that every state is read once per {@code stalePass}: the
+     * check's cost follows the store's size over the pass, not per check.
+     */
+    static long staleSlice(final long entries, final Duration check, final Duration pass) {
+        if (pass.compareTo(check) <= 0) {
+            return Long.MAX_VALUE;
+        }
+        final double share = (double) check.toMillis() / pass.toMillis();
+        return Math.max(MIN_STALE_SLICE, (long) Math.ceil(entries * share));
+    }
+
+    /** Checks the next slice of the store for states whose vantages stopped reporting, continuing where the last check stopped. */
     private void markStale(final long now) {
         final List<KeyValue<String, Decision>> stale = new ArrayList<>();
         final List<Exposure> before = new ArrayList<>();
         final List<String> dead = new ArrayList<>();
-        try (KeyValueIterator<String, ExposureState> all = states.all()) {
-            while (all.hasNext()) {
+        final long slice = staleSlice(states.approximateNumEntries(), staleCheck, stalePass);
+        long read = 0;
+        final String from = staleCursor;
+        try (KeyValueIterator<String, ExposureState> all = from == null ? states.all() : states.range(from, null)) {
+            String last = null;
+            while (read < slice && all.hasNext()) {
                 final KeyValue<String, ExposureState> next = all.next();
+                if (next.key.equals(from)) {
+                    continue;
+                }
+                read++;
+                last = next.key;
                 if (next.value == null) {
                     if (deadLetters.claim(MilterwatchTopology.EXPOSURE_STORE, next.key, context.taskId().partition())) {
                         dead.add(next.key);
@@ -181,7 +212,9 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
                     before.add(next.value.getState());
                 }
             }
+            staleCursor = all.hasNext() ? last : null;
         }
+        metrics.staleScanned(read);
         for (final String key : dead) {
             undecodable.remove(key);
             states.delete(key);
@@ -194,7 +227,7 @@ final class ExposureCorrelator implements Processor<String, CorrelationInput, St
             if (s.value.transitioned()) {
                 metrics.alert(s.value.alert().getToState());
             }
-            LOG.info("{}: {} -> STALE", s.key, s.value.alert().getFromState());
+            LOG.debug("{}: {} -> STALE", s.key, s.value.alert().getFromState());
             context.forward(new Record<>(s.key, s.value, now));
         }
     }

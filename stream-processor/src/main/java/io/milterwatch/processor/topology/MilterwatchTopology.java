@@ -28,7 +28,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * targets (key: target id, compacted; tombstone removes)
  *   ├─ invalid ─────────────────────────────────────────────▶ dlq (reason headers)
- *   └─ target-registry [registry + schedule stores, wall-clock punctuator]
+ *   └─ target-registry [registry, schedule + time-ordered schedule index stores, wall-clock punctuator]
  *                                                            ▶ probe-requests (key: target id)
  * probe-results (key: ip:port, from every vantage)
  *   └─ probe-result-dedupe [dedupe window store: ip:port + vantage + request id, retention
@@ -59,6 +59,7 @@ public final class MilterwatchTopology {
 
     public static final String REGISTRY_STORE = "target-registry-store";
     public static final String SCHEDULE_STORE = "target-schedule-store";
+    public static final String SCHEDULE_INDEX_STORE = "target-schedule-index-store";
     public static final String EXPOSURE_STORE = "exposure-store";
     public static final String DEDUPE_STORE = "probe-result-dedupe-store";
 
@@ -88,6 +89,8 @@ public final class MilterwatchTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTRY_STORE), Serdes.String(),
                 StoreDeadLetters.guard(Records.TARGET)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_INDEX_STORE), Serdes.String(),
+                Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPOSURE_STORE), Serdes.String(),
                 StoreDeadLetters.guard(Records.EXPOSURE_STATE)));
         // Window size equal to the retention: each id is a point in time; only the retention matters.
@@ -104,8 +107,9 @@ public final class MilterwatchTopology {
                         Serdes.String().serializer(), Records.TARGET.serializer()), Named.as("targets-dead-letter"))
                 .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("targets-dlq-sink"));
         byValidity.get("targets-valid")
-                .process(() -> new TargetRegistryProcessor(config.scheduleTick(), config.requestDeadline(), storeDeadLetters), Named.as("target-registry"),
-                        REGISTRY_STORE, SCHEDULE_STORE)
+                .process(() -> new TargetRegistryProcessor(config.scheduleTick(), config.requestDeadline(),
+                        config.scale().schedulePerTick(), metrics, storeDeadLetters), Named.as("target-registry"),
+                        REGISTRY_STORE, SCHEDULE_STORE, SCHEDULE_INDEX_STORE)
                 .to(topics.probeRequests(), Produced.with(Serdes.String(), Records.PROBE_REQUEST).withName("probe-requests-sink"));
 
         final KStream<String, ProbeResult> results = builder.stream(topics.probeResults(),
@@ -120,7 +124,8 @@ public final class MilterwatchTopology {
                 .filter((key, event) -> key != null && event != null, Named.as("keyed-firewall-events"))
                 .mapValues(event -> (CorrelationInput) new CorrelationInput.Firewall(event), Named.as("firewall-evidence"));
         final KStream<String, Decision> decisions = probeEvidence.merge(firewallEvidence, Named.as("evidence"))
-                .process(() -> new ExposureCorrelator(config.classifier(), config.policy(), config.staleCheck(), metrics, storeDeadLetters),
+                .process(() -> new ExposureCorrelator(config.classifier(), config.policy(), config.staleCheck(),
+                        config.scale().stalePass(), metrics, storeDeadLetters),
                         Named.as("exposure-correlator"), EXPOSURE_STORE);
         decisions.mapValues(Decision::state, Named.as("exposure-state-values"))
                 .to(topics.exposureState(), Produced.with(Serdes.String(), Records.EXPOSURE_STATE).withName("exposure-state-sink"));

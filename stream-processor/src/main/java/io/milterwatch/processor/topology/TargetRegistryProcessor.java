@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.milterwatch.processor.error.StoreDeadLetters;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
 import io.milterwatch.schema.ProbeReason;
 import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.Target;
@@ -24,7 +25,12 @@ import org.slf4j.LoggerFactory;
  * The target registry and re-probe scheduler. A new or changed target is stored and probed at once
  * ({@code NEW}); a tombstone removes it. A wall-clock punctuator re-requests every target whose
  * interval (plus up to 10% jitter, so that targets spread out) has elapsed ({@code SCHEDULED}).
- * The next-due times live in their own changelogged store, so a restart keeps the schedule.
+ *
+ * <p>The schedule is two changelogged stores, so a restart keeps it: the next-due time per target
+ * id, and a time-ordered index of the same entries ({@link ScheduleIndex}) that a tick reads from
+ * its start up to now. A tick costs what is due, not what is registered; it requests at most
+ * {@code maxPerTick} probes and leaves the rest due for the next tick. A schedule written before the
+ * index existed is indexed once, when the task starts.
  */
 final class TargetRegistryProcessor implements Processor<String, Target, String, ProbeRequest> {
 
@@ -32,15 +38,22 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
 
     private final Duration tick;
     private final Duration deadline;
+    private final int maxPerTick;
+    private final ProcessorMetrics metrics;
     private ProcessorContext<String, ProbeRequest> context;
     private KeyValueStore<String, Target> registry;
     private KeyValueStore<String, Long> schedule;
+    private KeyValueStore<String, byte[]> index;
+    private String taskId;
 
     private final StoreDeadLetters deadLetters;
 
-    TargetRegistryProcessor(final Duration tick, final Duration deadline, final StoreDeadLetters deadLetters) {
+    TargetRegistryProcessor(final Duration tick, final Duration deadline, final int maxPerTick, final ProcessorMetrics metrics,
+            final StoreDeadLetters deadLetters) {
         this.tick = tick;
         this.deadline = deadline;
+        this.maxPerTick = maxPerTick;
+        this.metrics = metrics;
         this.deadLetters = deadLetters;
     }
 
@@ -58,9 +71,36 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
     @Override
     public void init(final ProcessorContext<String, ProbeRequest> context) {
         this.context = context;
+        this.taskId = context.taskId().toString();
         this.registry = context.getStateStore(MilterwatchTopology.REGISTRY_STORE);
         this.schedule = context.getStateStore(MilterwatchTopology.SCHEDULE_STORE);
+        this.index = context.getStateStore(MilterwatchTopology.SCHEDULE_INDEX_STORE);
+        indexEarlierSchedule();
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::dueProbes);
+    }
+
+    /** A schedule kept by a version without the index (or an index lost with its changelog): indexed once, here. */
+    private void indexEarlierSchedule() {
+        try (KeyValueIterator<String, byte[]> any = index.all()) {
+            if (any.hasNext()) {
+                return;
+            }
+        }
+        final List<KeyValue<String, Long>> entries = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = schedule.all()) {
+            all.forEachRemaining(entries::add);
+        }
+        for (final KeyValue<String, Long> entry : entries) {
+            index.put(ScheduleIndex.key(entry.value, entry.key), ScheduleIndex.PRESENT);
+        }
+        if (!entries.isEmpty()) {
+            LOG.info("task {}: indexed the schedule of {} target(s) kept by an earlier version", taskId, entries.size());
+        }
+    }
+
+    @Override
+    public void close() {
+        metrics.scheduleClosed(taskId);
     }
 
     @Override
@@ -69,11 +109,12 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         final Target target = record.value();
         if (target == null) {
             if (registry.delete(id) != null) {
-                LOG.info("target {} removed", id);
+                metrics.targetRemoved();
+                LOG.debug("target {} removed", id);
             } else {
                 deadLetters.claim(MilterwatchTopology.REGISTRY_STORE, id, context.taskId().partition());
             }
-            schedule.delete(id);
+            unschedule(id);
             return;
         }
         final Target known = registered(id);
@@ -82,30 +123,65 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         }
         registry.put(id, target);
         final long now = context.currentSystemTimeMs();
-        schedule.put(id, nextDue(now, target));
-        LOG.info("target {} {}: probing {} now", id, known == null ? "registered" : "changed", target.getHost());
+        reschedule(id, nextDue(now, target));
+        metrics.targetRegistered(known != null);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("target {} {}: probing {} now", id, known == null ? "registered" : "changed", target.getHost());
+        }
         context.forward(new Record<>(id, request(target, ProbeReason.NEW, now), now));
     }
 
+    private void unschedule(final String id) {
+        final Long due = schedule.delete(id);
+        if (due != null) {
+            index.delete(ScheduleIndex.key(due, id));
+        }
+    }
+
+    private void reschedule(final String id, final long due) {
+        final Long before = schedule.get(id);
+        if (before != null) {
+            index.delete(ScheduleIndex.key(before, id));
+        }
+        schedule.put(id, due);
+        index.put(ScheduleIndex.key(due, id), ScheduleIndex.PRESENT);
+    }
+
     private void dueProbes(final long now) {
-        final List<KeyValue<String, Long>> due = new ArrayList<>();
-        try (KeyValueIterator<String, Long> all = schedule.all()) {
-            while (all.hasNext()) {
-                final KeyValue<String, Long> next = all.next();
-                if (next.value <= now) {
-                    due.add(next);
+        final long started = System.nanoTime();
+        final List<String> due = new ArrayList<>();
+        long overdue = 0;
+        // Read first, write after: the store's cache must not change under an open iterator.
+        try (KeyValueIterator<String, byte[]> it = index.range(ScheduleIndex.FIRST, ScheduleIndex.upTo(now))) {
+            while (it.hasNext()) {
+                final String key = it.next().key;
+                if (due.size() < maxPerTick) {
+                    due.add(key);
+                } else {
+                    overdue++;
+                    if (overdue >= maxPerTick) {
+                        // Counting the whole backlog would cost what the bound saves: "at least" this many.
+                        break;
+                    }
                 }
             }
         }
-        for (final KeyValue<String, Long> entry : due) {
-            final Target target = registered(entry.key);
+        int requested = 0;
+        for (final String key : due) {
+            final String id = ScheduleIndex.id(key);
+            index.delete(key);
+            final Target target = registered(id);
             if (target == null) {
-                schedule.delete(entry.key);
+                schedule.delete(id);
                 continue;
             }
-            schedule.put(entry.key, nextDue(now, target));
-            context.forward(new Record<>(entry.key, request(target, ProbeReason.SCHEDULED, now), now));
+            final long next = nextDue(now, target);
+            schedule.put(id, next);
+            index.put(ScheduleIndex.key(next, id), ScheduleIndex.PRESENT);
+            context.forward(new Record<>(id, request(target, ProbeReason.SCHEDULED, now), now));
+            requested++;
         }
+        metrics.scheduleTick(taskId, System.nanoTime() - started, requested, overdue);
     }
 
     private static long nextDue(final long now, final Target target) {
