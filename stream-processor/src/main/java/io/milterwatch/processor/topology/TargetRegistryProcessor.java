@@ -45,6 +45,12 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
     private KeyValueStore<String, Long> schedule;
     private KeyValueStore<String, byte[]> index;
     private String taskId;
+    /**
+     * Where the next tick's range starts: every index entry below it has been requested and removed.
+     * Removed entries stay behind in RocksDB as tombstones until compaction; a range from the start
+     * of time would step over all of them at every tick. New entries are always due in the future.
+     */
+    private String scanFrom = ScheduleIndex.FIRST;
 
     private final StoreDeadLetters deadLetters;
 
@@ -141,7 +147,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
     private void reschedule(final String id, final long due) {
         final Long before = schedule.get(id);
         if (before != null) {
-            index.delete(ScheduleIndex.key(before, id));
+            index.put(ScheduleIndex.key(before, id), null);
         }
         schedule.put(id, due);
         index.put(ScheduleIndex.key(due, id), ScheduleIndex.PRESENT);
@@ -152,12 +158,22 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         final List<String> due = new ArrayList<>();
         long overdue = 0;
         // Read first, write after: the store's cache must not change under an open iterator.
-        try (KeyValueIterator<String, byte[]> it = index.range(ScheduleIndex.FIRST, ScheduleIndex.upTo(now))) {
+        final String upTo = ScheduleIndex.upTo(now);
+        if (upTo.compareTo(scanFrom) < 0) {
+            // The clock went back: nothing new is due until it passes where the last tick stopped.
+            metrics.scheduleTick(taskId, System.nanoTime() - started, 0, 0);
+            return;
+        }
+        String resume = upTo;
+        try (KeyValueIterator<String, byte[]> it = index.range(scanFrom, upTo)) {
             while (it.hasNext()) {
                 final String key = it.next().key;
                 if (due.size() < maxPerTick) {
                     due.add(key);
                 } else {
+                    if (overdue == 0) {
+                        resume = key;
+                    }
                     overdue++;
                     if (overdue >= maxPerTick) {
                         // Counting the whole backlog would cost what the bound saves: "at least" this many.
@@ -166,10 +182,14 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
                 }
             }
         }
+        if (resume.compareTo(scanFrom) > 0) {
+            scanFrom = resume;
+        }
         int requested = 0;
         for (final String key : due) {
             final String id = ScheduleIndex.id(key);
-            index.delete(key);
+            // put(key, null) removes without reading the old value first, as delete() does
+            index.put(key, null);
             final Target target = registered(id);
             if (target == null) {
                 schedule.delete(id);
