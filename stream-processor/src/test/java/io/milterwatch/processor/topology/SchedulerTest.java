@@ -163,6 +163,33 @@ class SchedulerTest {
     }
 
     @Test
+    void shouldLogNoLinePerTargetAtInfoWhileTargetsAreRegisteredProbedAndRemoved() {
+        final ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        root.addAppender(lines);
+        try {
+            start(20_000);
+            for (int i = 0; i < 200; i++) {
+                targets.pipeInput("t-" + i, target("t-" + i, 10), T0);
+            }
+            for (int s = 0; s < 30; s++) {
+                driver.advanceWallClockTime(Duration.ofSeconds(1));
+            }
+            for (int i = 0; i < 200; i++) {
+                targets.pipeInput("t-" + i, (Target) null, T0.plusSeconds(31));
+            }
+        } finally {
+            root.detachAppender(lines);
+        }
+        assertThat(scheduledPerTarget()).hasSize(200);
+        assertThat(lines.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+                .filteredOn(e -> e.getLoggerName().startsWith("io.milterwatch"))
+                .as("INFO lines of milterwatch while 200 targets came, were probed three times each and went").isEmpty();
+    }
+
+    @Test
     void shouldOrderIndexKeysByDueTimeWhateverTheTargetId() {
         final List<String> keys = new ArrayList<>(List.of(ScheduleIndex.key(1_000_000_000_000L, "zzz"), ScheduleIndex.key(999_999_999_999L, "~~~"),
                 ScheduleIndex.key(1_000_000_000_001L, "aaa"), ScheduleIndex.key(0, "0")));
