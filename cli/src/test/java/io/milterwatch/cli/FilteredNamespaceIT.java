@@ -95,6 +95,35 @@ class FilteredNamespaceIT {
         assertThat(probe.out).as("the engine ran on the transport asked for").contains("on " + transport + ",");
     }
 
+    @ParameterizedTest(name = "worker.transport={0}")
+    @ValueSource(strings = {"epoll", "nio"})
+    void shouldReportClosedNotAnEchoingServiceWhenTheConnectionMeetsItselfOnLoopback(final String transport, @TempDir final Path dir)
+            throws Exception {
+        // given: the namespace's only local port is the port probed, so the kernel connects the socket to itself
+        // (TCP simultaneous open), as it does now and then when a sweep of 127.0.0.1 crosses the ephemeral range
+        final int only = 40_000;
+        final Result range = run(null, "ip", "netns", "exec", namespace, "sysctl", "-w",
+                "net.ipv4.ip_local_port_range=" + only + " " + only);
+        assertThat(range.code).as(range.out).isZero();
+        final Path config = Files.writeString(dir.resolve("worker.properties"), "worker.transport=" + transport + "\n");
+        // when
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Result probe = run(null, "ip", "netns", "exec", namespace, java, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "probe", "--config", config.toString(), "--reply-timeout-ms", "500", "127.0.0.1:" + only);
+        // then: nothing listens there, and the probe says so instead of judging its own bytes echoed back
+        assertThat(probe.code).as(probe.out).isZero();
+        final List<JsonNode> lines = new ArrayList<>();
+        for (final String line : probe.out.split("\n")) {
+            if (line.startsWith("{")) {
+                lines.add(RecordJson.mapper().readTree(line));
+            }
+        }
+        assertThat(lines).as(probe.out).singleElement().satisfies(r -> {
+            assertThat(r.get("outcome").asText()).isEqualTo("CLOSED");
+            assertThat(r.get("error").asText()).contains("met itself");
+        });
+    }
+
     private record Result(int code, String out) {
     }
 

@@ -151,6 +151,15 @@ final class EpollTransport implements Transport {
         }
 
         @Override
+        public boolean selfConnected() throws IOException {
+            try {
+                return java.util.Objects.equals(socket.localAddress(), socket.remoteAddress());
+            } catch (final RuntimeException e) {
+                throw unchecked("getsockname", e);
+            }
+        }
+
+        @Override
         public boolean finishConnect() throws IOException {
             // Only asked after EPOLLOUT/EPOLLERR for this very socket (see the class comment):
             // SO_ERROR 0 then means connected.

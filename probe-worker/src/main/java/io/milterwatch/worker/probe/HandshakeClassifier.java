@@ -297,6 +297,19 @@ final class HandshakeClassifier {
     }
 
     /**
+     * The connect of the current attempt met itself: on loopback, a port nothing listens on can be
+     * "connected" to when the kernel picks that very port as the local one (TCP simultaneous open),
+     * and the probe would talk to its own socket. Nothing listens there.
+     */
+    Verdict selfConnected() {
+        if (anyConnected) {
+            return connectFailed(ErrnoClass.REFUSED, "the connection met itself (TCP self-connect): nothing listens any more");
+        }
+        return Verdict.of(Outcome.CLOSED, "nothing listens: the connection met itself (a TCP self-connect on loopback, the local port "
+                + "the kernel chose was the port probed)");
+    }
+
+    /**
      * The connect of the current attempt failed.
      *
      * @param error what the transport said it means

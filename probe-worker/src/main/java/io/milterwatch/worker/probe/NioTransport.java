@@ -67,6 +67,15 @@ final class NioTransport implements Transport {
         }
 
         @Override
+        public boolean selfConnected() throws IOException {
+            try {
+                return java.util.Objects.equals(channel.getLocalAddress(), channel.getRemoteAddress());
+            } catch (final IOException e) {
+                throw typed("getsockname", e);
+            }
+        }
+
+        @Override
         public int write(final ByteBuffer src) throws IOException {
             try {
                 return channel.write(src);

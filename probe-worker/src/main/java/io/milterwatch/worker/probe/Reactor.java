@@ -238,6 +238,9 @@ final class Reactor implements Runnable, AutoCloseable {
             scheduler.enter(s, Session.Stage.CONNECTING, s.attemptStartNanos);
             return;
         }
+        if (metItself(s)) {
+            return;
+        }
         s.bytesSent += written;
         connected(s);
         try {
@@ -245,6 +248,26 @@ final class Reactor implements Runnable, AutoCloseable {
         } catch (final IOException e) {
             failedAfterConnect(s, e);
         }
+    }
+
+    /**
+     * A connection to a loopback address that met itself (see {@link HandshakeClassifier#selfConnected()}):
+     * closed, and the probe ends as nothing listening. Asked only for loopback targets (one
+     * getsockname and one getpeername), where sweeps of the ephemeral port range meet it.
+     */
+    private boolean metItself(final Session s) {
+        if (!s.address.getAddress().isLoopbackAddress()) {
+            return false;
+        }
+        try {
+            if (!s.connection.selfConnected()) {
+                return false;
+            }
+        } catch (final IOException e) {
+            return false; // cannot tell: the exchange goes on and judges what it reads
+        }
+        finish(s, s.decision.selfConnected());
+        return true;
     }
 
     /** The connect is done: the reply deadline of the exchange starts. */
@@ -281,6 +304,9 @@ final class Reactor implements Runnable, AutoCloseable {
                     }
                 } catch (final IOException e) {
                     connectFailed(s, e);
+                    return;
+                }
+                if (metItself(s)) {
                     return;
                 }
                 connected(s);

@@ -42,6 +42,12 @@ interface Transport extends AutoCloseable {
         /** After {@link #CONNECT} readiness: true once connected; throws how the connect failed. */
         boolean finishConnect() throws IOException;
 
+        /**
+         * Once connected: true when the local and remote address and port are the same, a TCP
+         * self-connect (only possible towards an address of this host: ask only for loopback).
+         */
+        boolean selfConnected() throws IOException;
+
         /** Writes from {@code src}, advancing its position; 0 when the socket takes nothing now. */
         int write(ByteBuffer src) throws IOException;
 
