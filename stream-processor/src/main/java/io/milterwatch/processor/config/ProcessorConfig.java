@@ -37,7 +37,8 @@ public record ProcessorConfig(
         Map<String, Object> kafkaOverrides,
         FirewallParserConfig firewall,
         List<String> httpAllowedHosts,
-        String groupInstanceId) {
+        String groupInstanceId,
+        int standbyReplicas) {
 
 
     @Override
@@ -82,7 +83,8 @@ public record ProcessorConfig(
                 names(s.stringOrNull(ProcessorSettings.HTTP_ALLOWED_HOSTS.name())),
                 GroupInstanceId.resolve(ProcessorSettings.GROUP_INSTANCE_ID.name(), s.string(ProcessorSettings.GROUP_INSTANCE_ID.name()),
                         s.string(ProcessorSettings.APPLICATION_ID.name()),
-                        GroupInstanceId.digest(Path.of(s.string(ProcessorSettings.STATE_DIR.name())).toAbsolutePath().normalize().toString())));
+                        GroupInstanceId.digest(Path.of(s.string(ProcessorSettings.STATE_DIR.name())).toAbsolutePath().normalize().toString())),
+                s.intIn(ProcessorSettings.STANDBY_REPLICAS.name(), 0, 8));
     }
 
     private static List<String> names(final String list) {
@@ -121,14 +123,14 @@ public record ProcessorConfig(
         return new ProcessorConfig("localhost:9092", topics, "milterwatch-processor", stateDir, Duration.ofSeconds(1),
                 Duration.ofMinutes(10), 100, 1, NetworkClassifier.of(NetworkClassifier.DEFAULT_INTERNAL), CorrelationPolicy.defaults(),
                 Duration.ofSeconds(10), Duration.ofHours(1), "127.0.0.1", 0, "127.0.0.1:0", null, Map.of(),
-                FirewallParserConfig.defaults(), List.of(), null);
+                FirewallParserConfig.defaults(), List.of(), null, 0);
     }
 
     /** The same settings against another cluster and application id (tests and benchmarks). */
     public ProcessorConfig withConnection(final String bootstrap, final String appId) {
         return new ProcessorConfig(bootstrap, topics, appId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, classifier,
                 policy, staleCheck, dedupeRetention, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall,
-                httpAllowedHosts, groupInstanceId);
+                httpAllowedHosts, groupInstanceId, standbyReplicas);
     }
 
     public static ProcessorConfig defaults(final Topics topics) {
