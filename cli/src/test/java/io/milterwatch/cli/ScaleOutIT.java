@@ -277,8 +277,9 @@ class ScaleOutIT {
                     .as("alerts repeated (ip:port and transition)").isEmpty();
             assertThat(new TreeMap<>(actual)).isEqualTo(new TreeMap<>(expected));
             // and: every probe request has a result (worker 2 finishes what is queued)
-            SkeletonEndToEndITSupport.awaitCaughtUp(cluster, workers, List.of(topics.probeRequests()), Duration.ofSeconds(60));
-            final Set<String> requested = ids(requests.readToEnd(), true);
+            final List<ConsumerRecord<String, byte[]>> written = List.copyOf(requests.readToEnd());
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> committedPastLast(admin, workers, written));
+            final Set<String> requested = ids(written, true);
             final Set<String> answered = ids(results.readToEnd(), false);
             final Set<String> unanswered = new HashSet<>(requested);
             unanswered.removeAll(answered);
@@ -324,6 +325,19 @@ class ScaleOutIT {
             out.computeIfAbsent(m.groupInstanceId().orElse(m.consumerId()), k -> new HashSet<>()).addAll(m.assignment().topicPartitions());
         }
         return out;
+    }
+
+    /**
+     * Whether the group committed past the last request of every partition. Not the end offsets: the
+     * processor writes requests in transactions, and a worker commits after the last record it took,
+     * never after the transaction's commit marker that follows it.
+     */
+    private static boolean committedPastLast(final Admin admin, final String group, final List<ConsumerRecord<String, byte[]>> records)
+            throws Exception {
+        final Map<TopicPartition, Long> last = new HashMap<>();
+        records.forEach(r -> last.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::max));
+        final var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        return last.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() > e.getValue());
     }
 
     private static List<Alert> alerts(final List<TopicTail> tails) {
