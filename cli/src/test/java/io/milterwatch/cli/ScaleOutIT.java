@@ -212,7 +212,11 @@ class ScaleOutIT {
             while ((ownerAnswerMs < 0 || firstAlertMs < 0) && System.nanoTime() < deadline) {
                 final HttpResponse<String> r = get(portB, "/api/state/" + probeKey);
                 final long since = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-                if (r.statusCode() == 200 && standbyAnswerMs < 0) {
+                if (r.statusCode() == 200) {
+                    assertThat(RecordJson.mapper().readTree(r.body()).get("key").asText()).isEqualTo(probeKey);
+                }
+                if (r.statusCode() == 200 && r.headers().firstValue("X-Milterwatch-Standby-For").isPresent() && standbyAnswerMs < 0) {
+                    assertThat(r.headers().firstValue("X-Milterwatch-Standby-For")).hasValue("127.0.0.1:" + portA);
                     standbyAnswerMs = since;
                 }
                 if (r.statusCode() == 200 && r.headers().firstValue("X-Milterwatch-Standby-For").isEmpty() && ownerAnswerMs < 0) {
@@ -228,9 +232,12 @@ class ScaleOutIT {
                 Thread.sleep(100);
             }
             System.out.printf("ScaleOutIT: processor A killed after %d REMEDIATED alerts; B answered for a key of A after %d ms"
-                    + " (standby copy), %d ms (as owner); first alert for a key of A from B after %d ms%n", remediatedAtKill,
+                    + " (from its standby copy), %d ms (as its owner); first alert for a key of A from B after %d ms%n", remediatedAtKill,
                     standbyAnswerMs, ownerAnswerMs, firstAlertMs);
             assertThat(remediatedAtKill).as("killed while R1's alerts were coming out").isLessThan(R1_TO - R1_FROM);
+            // the group notices A's death only after the session timeout (6 s): B answered from its standby copy before
+            assertThat(standbyAnswerMs).as("B answers for A's keys from its standby copy while A's death is not noticed")
+                    .isGreaterThanOrEqualTo(0);
             assertThat(ownerAnswerMs).as("B answers as the owner of A's keys").isGreaterThanOrEqualTo(0);
             assertThat(firstAlertMs).as("B alerts for A's keys").isGreaterThanOrEqualTo(0);
             // and: B owns every task once the group dropped A
