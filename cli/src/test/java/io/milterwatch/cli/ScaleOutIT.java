@@ -246,9 +246,12 @@ class ScaleOutIT {
                 assertThat(now).hasSize(1);
                 assertThat(now.keySet().iterator().next()).startsWith(prefix + "-b");
             });
-            for (final String key : keys) {
-                assertThat(get(portB, "/api/state/" + key + "?local=true").statusCode()).as(key + " owned by B").isEqualTo(200);
-            }
+            // (once B has made the standby copies of A's tasks its active ones)
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                for (final String key : keys) {
+                    assertThat(get(portB, "/api/state/" + key + "?local=true").statusCode()).as(key + " owned by B").isEqualTo(200);
+                }
+            });
             // when: R1's listeners open again (REGRESSED), then worker 1 is killed and R3's listeners close
             openListeners(ports, R1_FROM, R1_TO);
             await().atMost(Duration.ofSeconds(60)).pollInSameThread().pollInterval(Duration.ofMillis(500))
