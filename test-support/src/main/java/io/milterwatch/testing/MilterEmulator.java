@@ -86,15 +86,24 @@ public final class MilterEmulator implements AutoCloseable {
     private final AtomicInteger maxOpen = new AtomicInteger();
     private final AtomicInteger closedByClient = new AtomicInteger();
 
-    private MilterEmulator(final Behaviour behaviour, final InetAddress bind) throws IOException {
+    private MilterEmulator(final Behaviour behaviour, final InetAddress bind, final int port) throws IOException {
         this.behaviour = behaviour;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(bind, 0), 128);
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(bind, port), 128);
         threads.submit(this::acceptLoop);
     }
 
     public static MilterEmulator start(final Behaviour behaviour) throws IOException {
-        return new MilterEmulator(behaviour, InetAddress.getLoopbackAddress());
+        return new MilterEmulator(behaviour, InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /**
+     * A listener on a given port of 127.0.0.1: a listener closed and started again on its port, so that
+     * a target goes from refusing to answering.
+     */
+    public static MilterEmulator start(final Behaviour behaviour, final int port) throws IOException {
+        return new MilterEmulator(behaviour, InetAddress.getLoopbackAddress(), port);
     }
 
     /** A listener on another loopback address, {@code ::1} say. */
@@ -102,7 +111,7 @@ public final class MilterEmulator implements AutoCloseable {
         if (!loopback.isLoopbackAddress()) {
             throw new IllegalArgumentException(loopback + " is not a loopback address");
         }
-        return new MilterEmulator(behaviour, loopback);
+        return new MilterEmulator(behaviour, loopback, 0);
     }
 
     public int port() {

@@ -38,6 +38,7 @@ public record ProcessorConfig(
         FirewallParserConfig firewall,
         List<String> httpAllowedHosts,
         String groupInstanceId,
+        int standbyReplicas,
         Scale scale) {
 
     /**
@@ -95,6 +96,7 @@ public record ProcessorConfig(
                 GroupInstanceId.resolve(ProcessorSettings.GROUP_INSTANCE_ID.name(), s.string(ProcessorSettings.GROUP_INSTANCE_ID.name()),
                         s.string(ProcessorSettings.APPLICATION_ID.name()),
                         GroupInstanceId.digest(Path.of(s.string(ProcessorSettings.STATE_DIR.name())).toAbsolutePath().normalize().toString())),
+                s.intIn(ProcessorSettings.STANDBY_REPLICAS.name(), 0, 8),
                 new Scale(s.intIn(ProcessorSettings.SCHEDULE_MAX_PER_TICK.name(), 1, 10_000_000),
                         Duration.ofMillis(s.longIn(ProcessorSettings.STALE_PASS_MS.name(), 10, 30L * 86_400_000)),
                         Duration.ofMillis(s.longIn(ProcessorSettings.LOG_SUMMARY_MS.name(), 0, 86_400_000))));
@@ -136,14 +138,21 @@ public record ProcessorConfig(
         return new ProcessorConfig("localhost:9092", topics, "milterwatch-processor", stateDir, Duration.ofSeconds(1),
                 Duration.ofMinutes(10), 100, 1, NetworkClassifier.of(NetworkClassifier.DEFAULT_INTERNAL), CorrelationPolicy.defaults(),
                 Duration.ofSeconds(10), Duration.ofHours(1), "127.0.0.1", 0, "127.0.0.1:0", null, Map.of(),
-                FirewallParserConfig.defaults(), List.of(), null, Scale.defaults());
+                FirewallParserConfig.defaults(), List.of(), null, 0, Scale.defaults());
     }
 
     /** The same settings against another cluster and application id (tests and benchmarks). */
     public ProcessorConfig withConnection(final String bootstrap, final String appId) {
         return new ProcessorConfig(bootstrap, topics, appId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads, classifier,
                 policy, staleCheck, dedupeRetention, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall,
-                httpAllowedHosts, groupInstanceId, scale);
+                httpAllowedHosts, groupInstanceId, standbyReplicas, scale);
+    }
+
+    /** The same settings with another spread of the work (tests and benchmarks). */
+    public ProcessorConfig withScale(final Scale other) {
+        return new ProcessorConfig(bootstrapServers, topics, applicationId, stateDir, scheduleTick, requestDeadline, commitIntervalMs, threads,
+                classifier, policy, staleCheck, dedupeRetention, httpHost, httpPort, httpAdvertised, httpToken, kafkaOverrides, firewall,
+                httpAllowedHosts, groupInstanceId, standbyReplicas, other);
     }
 
     public static ProcessorConfig defaults(final Topics topics) {

@@ -73,10 +73,15 @@ public final class ProcessorSettings {
                     + "directory's path (stable across restarts, unique per host); none: dynamic membership; else the id itself "
                     + "(never the same for two live instances)");
 
+    public static final Setting STANDBY_REPLICAS = new Setting("processor.standby.replicas", "0",
+            "Kafka Streams num.standby.replicas: copies of each task's stores kept warm on other instances, so that when an "
+                    + "instance dies another takes its tasks over without restoring them from the changelogs, and its query API "
+                    + "answers for the dead instance's keys from those copies at once; 1 when running two or more processors");
+
     public static final List<Setting> PROCESSOR = List.of(APPLICATION_ID, STATE_DIR, SCHEDULE_TICK_MS, SCHEDULE_MAX_PER_TICK, LOG_SUMMARY_MS, REQUEST_DEADLINE_MS,
             COMMIT_INTERVAL_MS, THREADS, FIREWALL_ZONE, FIREWALL_PREFIX_ACTIONS, FIREWALL_VPC_FORMAT, FIREWALL_MAX_LINE_CHARS,
             INTERNAL_NETWORKS, FIREWALL_GRACE_MS, FIREWALL_WINDOW_MS, REPROBE_MIN_INTERVAL_MS, STALE_AFTER_MS, STALE_CHECK_MS, STALE_PASS_MS, DEDUPE_RETENTION_MS,
-            HTTP_HOST, HTTP_PORT, HTTP_TOKEN, HTTP_ADVERTISED, HTTP_ALLOWED_HOSTS, GROUP_INSTANCE_ID);
+            HTTP_HOST, HTTP_PORT, HTTP_TOKEN, HTTP_ADVERTISED, HTTP_ALLOWED_HOSTS, GROUP_INSTANCE_ID, STANDBY_REPLICAS);
 
     public static List<Setting> all() {
         final List<Setting> all = new ArrayList<>(CommonSettings.ALL);

@@ -63,6 +63,8 @@ public final class QueryServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** On an answer from a standby copy because the key's owner did not answer: that owner's host:port. */
+    public static final String STANDBY_HEADER = "X-Milterwatch-Standby-For";
 
     private final KafkaStreams streams;
     private final AlertFeed alerts;
@@ -158,23 +160,37 @@ public final class QueryServer implements AutoCloseable {
             final String key = URLDecoder.decode(path.substring("/api/state/".length()), StandardCharsets.UTF_8);
             final KeyQueryMetadata meta = streams.queryMetadataForKey(MilterwatchTopology.EXPOSURE_STORE, key, Serdes.String().serializer());
             if (meta == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-                send(ex, 503, error("the state store is not ready (rebalancing); retry"));
+                retryLater(ex, "the state store is not ready (rebalancing); retry");
                 return;
             }
             if (!localOnly && !meta.activeHost().equals(self)) {
-                forward(ex, meta.activeHost(), "/api/state/" + key + "?local=true");
+                forward(ex, meta, key);
                 return;
             }
-            final ExposureState state = store().get(key);
-            if (state == null) {
-                StoreDeadLetters.discardPending();
-                send(ex, 404, error("no state for '" + key + "' (not watched, or not probed yet)"));
-            } else {
-                send(ex, 200, RecordJson.toNode(state));
-            }
+            // The key's own partition, not every local store: an instance asked for a key it no longer owns
+            // (metadata that moved on during a rebalance) says 503 rather than 404.
+            answer(ex, key, store(meta.partition(), false).get(key), null);
         } catch (final org.apache.kafka.streams.errors.InvalidStateStoreException e) {
-            send(ex, 503, error("the state store is not ready (" + e.getMessage() + "); retry"));
+            retryLater(ex, "the state store is not ready (" + e.getMessage() + "); retry");
         }
+    }
+
+    private void answer(final Exchange ex, final String key, final ExposureState state, final String staleFrom) throws IOException {
+        if (state == null) {
+            StoreDeadLetters.discardPending();
+            send(ex, 404, error("no state for '" + key + "' (not watched, or not probed yet)"));
+            return;
+        }
+        if (staleFrom != null) {
+            ex.setHeader(STANDBY_HEADER, staleFrom);
+        }
+        send(ex, 200, RecordJson.toNode(state));
+    }
+
+    /** Rebalancing, or the owner gone: the key will have an owner again shortly (the group's session timeout at most). */
+    private static void retryLater(final Exchange ex, final String message) throws IOException {
+        ex.setHeader("Retry-After", "1");
+        send(ex, 503, error(message));
     }
 
     private JsonNode all(final boolean localOnly) throws IOException {
@@ -205,6 +221,14 @@ public final class QueryServer implements AutoCloseable {
 
     private ReadOnlyKeyValueStore<String, ExposureState> store() {
         return streams.store(StoreQueryParameters.fromNameAndType(MilterwatchTopology.EXPOSURE_STORE, QueryableStoreTypes.keyValueStore()));
+    }
+
+    /** One partition's store: the active one, or with {@code standby} this instance's standby copy of it. */
+    private ReadOnlyKeyValueStore<String, ExposureState> store(final int partition, final boolean standby) {
+        final StoreQueryParameters<ReadOnlyKeyValueStore<String, ExposureState>> p = StoreQueryParameters
+                .fromNameAndType(MilterwatchTopology.EXPOSURE_STORE, QueryableStoreTypes.<String, ExposureState>keyValueStore())
+                .withPartition(partition);
+        return streams.store(standby ? p.enableStaleStores() : p);
     }
 
     private void alerts(final Exchange ex) throws IOException {
@@ -240,15 +264,31 @@ public final class QueryServer implements AutoCloseable {
         stream.offer(": milterwatch transitions\n\n");
     }
 
-    private void forward(final Exchange ex, final HostInfo host, final String pathAndQuery) throws IOException {
+    /**
+     * Asks the key's owner. When it does not answer (killed, say, and the group has not noticed yet), a
+     * standby copy here answers instead, marked with {@value #STANDBY_HEADER} (it may lag the owner by
+     * what the owner wrote last); without one, 503 and a retry hint.
+     */
+    private void forward(final Exchange ex, final KeyQueryMetadata meta, final String key) throws IOException {
+        final HostInfo host = meta.activeHost();
         try {
-            final HttpResponse<byte[]> r = http.send(request(host, pathAndQuery), HttpResponse.BodyHandlers.ofByteArray());
+            final HttpResponse<byte[]> r = http.send(request(host, "/api/state/" + key + "?local=true"), HttpResponse.BodyHandlers.ofByteArray());
+            r.headers().firstValue("Retry-After").ifPresent(v -> ex.setHeader("Retry-After", v));
             ex.send(r.statusCode(), "application/json", r.body());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            send(ex, 503, error("interrupted"));
+            retryLater(ex, "interrupted");
         } catch (final IOException e) {
-            send(ex, 502, error("instance " + host + " that owns this key did not answer: " + e.getMessage()));
+            if (meta.standbyHosts().contains(self)) {
+                try {
+                    answer(ex, key, store(meta.partition(), true).get(key), host.host() + ":" + host.port());
+                    return;
+                } catch (final org.apache.kafka.streams.errors.InvalidStateStoreException notHere) {
+                    LOG.debug("no standby copy of partition {} here: {}", meta.partition(), notHere.getMessage());
+                }
+            }
+            retryLater(ex, "instance " + host + " that owns this key did not answer (" + e.getMessage()
+                    + "); another instance takes its keys over once the group notices it is gone; retry");
         }
     }
 

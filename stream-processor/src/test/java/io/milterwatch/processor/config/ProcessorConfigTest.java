@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 import io.milterwatch.config.ConfigException;
+import io.milterwatch.config.KafkaNames;
 import io.milterwatch.config.Settings;
+import io.milterwatch.processor.StreamsApp;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class ProcessorConfigTest {
@@ -43,6 +46,25 @@ class ProcessorConfigTest {
         assertThat(load(Map.of("processor.dedupe.retention.ms", "7200000")).dedupeRetention()).isEqualTo(java.time.Duration.ofHours(2));
         assertThatThrownBy(() -> load(Map.of("processor.dedupe.retention.ms", "1000"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("processor.dedupe.retention.ms");
+    }
+
+    @Test
+    void shouldKeepStandbyReplicasWhenTheSettingAsksForThem() {
+        assertThat(StreamsApp.properties(load(Map.of())).get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo(0);
+        assertThat(StreamsApp.properties(load(Map.of("processor.standby.replicas", "1"))).get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG))
+                .isEqualTo(1);
+        assertThatThrownBy(() -> load(Map.of("processor.standby.replicas", "-1"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processor.standby.replicas");
+    }
+
+    @Test
+    void shouldLetKafkaNumStandbyReplicasWinWhenBothAreGiven() {
+        // given: the Kafka name set through the environment, as any Kafka Streams property may be
+        final ProcessorConfig config = ProcessorConfig.from(Settings.load(ProcessorSettings.all(), null,
+                Map.of("KAFKA_NUM_STANDBY_REPLICAS", "2"), Map.of("processor.standby.replicas", "1"),
+                KafkaNames.with(StreamsConfig.configDef().names())));
+        // then
+        assertThat(StreamsApp.properties(config).get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo("2");
     }
 
     @Test

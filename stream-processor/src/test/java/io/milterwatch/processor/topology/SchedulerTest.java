@@ -46,11 +46,7 @@ class SchedulerTest {
 
     private void start(final int perTick) {
         final ProcessorConfig defaults = ProcessorConfig.defaults(topics, stateDir);
-        final ProcessorConfig config = new ProcessorConfig(defaults.bootstrapServers(), topics, defaults.applicationId(), stateDir,
-                defaults.scheduleTick(), defaults.requestDeadline(), defaults.commitIntervalMs(), defaults.threads(), defaults.classifier(),
-                defaults.policy(), defaults.staleCheck(), defaults.dedupeRetention(), defaults.httpHost(), defaults.httpPort(),
-                defaults.httpAdvertised(), defaults.httpToken(), defaults.kafkaOverrides(), defaults.firewall(), defaults.httpAllowedHosts(),
-                defaults.groupInstanceId(), new ProcessorConfig.Scale(perTick, Duration.ofMinutes(5), Duration.ZERO));
+        final ProcessorConfig config = defaults.withScale(new ProcessorConfig.Scale(perTick, Duration.ofMinutes(5), Duration.ZERO));
         driver = new TopologyTestDriver(MilterwatchTopology.build(topics, config, new ProcessorMetrics(registry)), StreamsApp.properties(config), T0);
         targets = driver.createInputTopic(topics.targets(), Serdes.String().serializer(), Records.TARGET.serializer());
         requests = driver.createOutputTopic(topics.probeRequests(), Serdes.String().deserializer(), Records.PROBE_REQUEST.deserializer());

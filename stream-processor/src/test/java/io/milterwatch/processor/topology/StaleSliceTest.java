@@ -60,11 +60,7 @@ class StaleSliceTest {
         // given: 2,500 EXPOSED endpoints, a check every 10 s and a full pass every 30 s: at least 1,000 per check, never the whole store
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         final ProcessorConfig defaults = ProcessorConfig.defaults(topics, stateDir);
-        final ProcessorConfig config = new ProcessorConfig(defaults.bootstrapServers(), topics, defaults.applicationId(), stateDir,
-                defaults.scheduleTick(), defaults.requestDeadline(), defaults.commitIntervalMs(), defaults.threads(), defaults.classifier(),
-                defaults.policy(), Duration.ofSeconds(10), defaults.dedupeRetention(), defaults.httpHost(), defaults.httpPort(),
-                defaults.httpAdvertised(), defaults.httpToken(), defaults.kafkaOverrides(), defaults.firewall(), defaults.httpAllowedHosts(),
-                defaults.groupInstanceId(), new ProcessorConfig.Scale(20_000, Duration.ofSeconds(30), Duration.ZERO));
+        final ProcessorConfig config = defaults.withScale(new ProcessorConfig.Scale(20_000, Duration.ofSeconds(30), Duration.ZERO));
         driver = new TopologyTestDriver(MilterwatchTopology.build(topics, config, new ProcessorMetrics(registry)), StreamsApp.properties(config), T0);
         final TestInputTopic<String, ProbeResult> results = driver.createInputTopic(topics.probeResults(), Serdes.String().serializer(),
                 Records.PROBE_RESULT.serializer());
