@@ -101,7 +101,23 @@ final class CiscoAsaParser {
                 || s.startsWith("FWSM-", pct + 1))) {
             return true;
         }
-        return s.startsWith("ASA-") || s.startsWith("FTD-") || s.startsWith("PIX-") || BARE_ID.matcher(s).find();
+        return s.startsWith("ASA-") || s.startsWith("FTD-") || s.startsWith("PIX-") || bareId(s);
+    }
+
+    /**
+     * {@link #BARE_ID} ("NNNNNN: " at the start) without a matcher: detection asks {@link #tagged} of every line
+     * that reaches it, and a Matcher (with its group arrays) per line showed in the PAN-OS profile.
+     */
+    static boolean bareId(final String s) {
+        if (s.length() < 8 || s.charAt(6) != ':' || s.charAt(7) != ' ') {
+            return false;
+        }
+        for (int i = 0; i < 6; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True for an ASA message text that lost its tag (as grok samples and some relays print it). */
