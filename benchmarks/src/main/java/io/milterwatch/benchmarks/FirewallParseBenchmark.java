@@ -128,6 +128,11 @@ public class FirewallParseBenchmark {
     private static final Map<String, String> FORMAT_OF = Map.of("aws-vpc-v5", "aws-vpc", "paloalto-csv", "paloalto", "paloalto-cef", "cef",
             "paloalto-json", "paloalto");
 
+    /** The lines of one parameter (for {@link FirewallParseCpuTime}), or null for an unknown one. */
+    static List<String> lines(final String format) {
+        return LINES.get(format);
+    }
+
     @Param({"netfilter", "pfsense", "aws-vpc", "cisco-asa", "fortigate", "paloalto", "juniper-srx", "windows-firewall", "aws-vpc-v5",
             "cef", "leef", "azure-nsg", "paloalto-csv", "paloalto-cef", "paloalto-json"})
     public String format;
