@@ -75,6 +75,32 @@ public class FirewallParseBenchmark {
                             + "vpc-09676f97 subnet-02d645 i-0a1ad77 2 IPv4 203.0.113.7 10.200.0.80 us-east-1 use1-az5 - - - - ingress -",
                     "5 123456789010 eni-069xxxxxb7a490 203.0.113.8 10.200.0.80 50042 11332 6 52 1 1640000066 1640000297 ACCEPT OK "
                             + "vpc-09676f97 subnet-02d645 i-0a1ad77 2 IPv4 203.0.113.8 10.200.0.80 us-east-1 use1-az5 - - - - ingress -")),
+            Map.entry("paloalto-csv", List.of(
+                    // the CSV without a syslog header, as a file export or a relay that kept only the message writes it
+                    "1,2024/03/05 14:22:11,013201001234,TRAFFIC,drop,2561,2024/03/05 14:22:11,203.0.113.7,"
+                            + "192.0.2.25,0.0.0.0,0.0.0.0,deny-milter,,,not-applicable,vsys1,untrust,trust,ethernet1/1,,default,"
+                            + "2024/03/05 14:22:11,0,1,51515,8891,0,0,0x0,tcp,deny,60,60,0,1,2024/03/05 14:22:11,0,any,0,7012345,0x0,"
+                            + "203.0.0.0-203.255.255.255,192.168.0.0-192.168.255.255,0,1,0,policy-deny,0,0,0,0,,PA-3220,from-policy,,,0,,0,,N/A",
+                    // without FUTURE_USE (some forwarders and exports drop it)
+                    "2024/03/05 14:22:12,013201001234,TRAFFIC,end,2561,2024/03/05 14:22:12,203.0.113.8,"
+                            + "192.0.2.25,0.0.0.0,0.0.0.0,allow-smtp,,,smtp,vsys1,untrust,trust,ethernet1/1,ethernet1/2,default,"
+                            + "2024/03/05 14:22:12,0,1,51516,11332,0,0,0x0,tcp,allow,1200,600,600,10,2024/03/05 14:22:10,2,"
+                            + "any,0,7012346,0x0,203.0.0.0-203.255.255.255,192.168.0.0-192.168.255.255,0,6,4,tcp-fin,0,0,0,0,,PA-3220,from-policy")),
+            Map.entry("paloalto-cef", List.of(
+                    "<14>1 2026-05-20T13:22:46.121Z logfwd20 logforwarder - panwlogs - CEF:0|Palo Alto Networks|LF|2.0|TRAFFIC|drop|3|"
+                            + "dtz=UTC rt=May 20 2026 13:22:45 deviceExternalId=007951000755670 PanOSConfigVersion=11.2 src=203.0.113.7 "
+                            + "dst=192.0.2.25 sourceTranslatedAddress=203.0.113.7 cs1=deny-milter cs1Label=Rule app=incomplete cs3=vsys1 "
+                            + "cs3Label=VirtualLocation cs4=untrust cs4Label=FromZone cs5=trust cs5Label=ToZone cn1=7916107 cn1Label=SessionID "
+                            + "cnt=1 spt=51515 dpt=8891 proto=tcp act=deny PanOSBytes=60 out=60 in=0 reason=policy-deny dvchost=PA-3220",
+                    "CEF:0|Palo Alto Networks|LF|2.0|TRAFFIC|end|3|dtz=UTC rt=May 20 2026 13:22:47 deviceExternalId=007951000755670 "
+                            + "src=203.0.113.8 dst=192.0.2.25 cs1=allow-smtp cs1Label=Rule spt=51516 dpt=11332 proto=tcp act=allow")),
+            Map.entry("paloalto-json", List.of(
+                    "{\"LogType\":\"TRAFFIC\",\"Subtype\":\"end\",\"SourceAddress\":\"203.0.113.7\",\"SourcePort\":51515,"
+                            + "\"DestinationAddress\":\"192.0.2.25\",\"DestinationPort\":8891,\"Protocol\":\"tcp\",\"Action\":\"reset-both\","
+                            + "\"Rule\":\"r1\",\"DeviceName\":\"PA-VM\",\"TimeReceived\":\"2023-02-03T16:46:14.000000Z\"}",
+                    "{\"LogType\":\"TRAFFIC\",\"Subtype\":\"drop\",\"SourceAddress\":\"203.0.113.8\",\"SourcePort\":51516,"
+                            + "\"DestinationAddress\":\"192.0.2.25\",\"DestinationPort\":11332,\"Protocol\":\"tcp\",\"Action\":\"deny\","
+                            + "\"Rule\":\"deny-milter\",\"DeviceName\":\"PA-VM\",\"TimeReceived\":\"2023-02-03T16:46:15.000000Z\"}")),
             Map.entry("cef", List.of(
                     "<14>1 2026-05-20T13:22:46.121Z logfwd20 logforwarder - panwlogs - CEF:0|Palo Alto Networks|LF|2.0|TRAFFIC|drop|3|"
                             + "dtz=UTC rt=May 20 2026 13:22:45 deviceExternalId=007951000755670 PanOSConfigVersion=11.2 src=203.0.113.7 "
@@ -99,10 +125,16 @@ public class FirewallParseBenchmark {
                             + "\"1764323977,198.51.100.9,10.5.16.4,44931,25,T,I,A,E,15,8489,12,7054\"]}]}]}}]}")));
 
     /** The format a parameter's lines are recognised as, where the parameter names a variant. */
-    private static final Map<String, String> FORMAT_OF = Map.of("aws-vpc-v5", "aws-vpc");
+    private static final Map<String, String> FORMAT_OF = Map.of("aws-vpc-v5", "aws-vpc", "paloalto-csv", "paloalto", "paloalto-cef", "cef",
+            "paloalto-json", "paloalto");
+
+    /** The lines of one parameter (for {@link FirewallParseCpuTime}), or null for an unknown one. */
+    static List<String> lines(final String format) {
+        return LINES.get(format);
+    }
 
     @Param({"netfilter", "pfsense", "aws-vpc", "cisco-asa", "fortigate", "paloalto", "juniper-srx", "windows-firewall", "aws-vpc-v5",
-            "cef", "leef", "azure-nsg"})
+            "cef", "leef", "azure-nsg", "paloalto-csv", "paloalto-cef", "paloalto-json"})
     public String format;
 
     private FirewallParser parser;

@@ -21,7 +21,9 @@ import io.milterwatch.processor.firewall.ParseResult;
  * A/B on one machine at one time: put the other build's jar after this one on the class path).
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar io.milterwatch.benchmarks.FirewallParseCpuTime FILE [ROUNDS] [LINES_PER_ROUND]}
- * prints each round and the median.
+ * prints each round and the median; {@code format:NAME} instead of a file takes the lines of that parameter of
+ * {@link FirewallParseBenchmark} (this class and that one from this build, the parser from whichever jar follows them
+ * on the class path: {@code bench/parse-side-by-side} does so).
  */
 public final class FirewallParseCpuTime {
 
@@ -35,10 +37,15 @@ public final class FirewallParseCpuTime {
 
     public static void main(final String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: FirewallParseCpuTime FILE [ROUNDS] [LINES_PER_ROUND]");
+            System.err.println("usage: FirewallParseCpuTime FILE|format:NAME [ROUNDS] [LINES_PER_ROUND]");
             System.exit(2);
         }
-        final List<String> lines = Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        final List<String> lines = args[0].startsWith("format:") ? FirewallParseBenchmark.lines(args[0].substring(7))
+                : Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        if (lines == null) {
+            System.err.println("no benchmark parameter " + args[0].substring(7));
+            System.exit(2);
+        }
         final int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
         final int perRound = args.length > 2 ? Integer.parseInt(args[2]) : 200_000;
         final FirewallParser parser = new FirewallParser();

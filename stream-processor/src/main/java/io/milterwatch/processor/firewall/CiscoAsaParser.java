@@ -101,7 +101,23 @@ final class CiscoAsaParser {
                 || s.startsWith("FWSM-", pct + 1))) {
             return true;
         }
-        return s.startsWith("ASA-") || s.startsWith("FTD-") || s.startsWith("PIX-") || BARE_ID.matcher(s).find();
+        return s.startsWith("ASA-") || s.startsWith("FTD-") || s.startsWith("PIX-") || bareId(s);
+    }
+
+    /**
+     * {@link #BARE_ID} ("NNNNNN: " at the start) without a matcher: detection asks {@link #tagged} of every line
+     * that reaches it, and a Matcher (with its group arrays) per line showed in the PAN-OS profile.
+     */
+    static boolean bareId(final String s) {
+        if (s.length() < 8 || s.charAt(6) != ':' || s.charAt(7) != ' ') {
+            return false;
+        }
+        for (int i = 0; i < 6; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True for an ASA message text that lost its tag (as grok samples and some relays print it). */
@@ -140,36 +156,40 @@ final class CiscoAsaParser {
             return ftdConnection(line, id, text, device);
         }
         Matcher m;
-        if ((m = IN_DENIED.matcher(text)).find()) {
+        // Each pattern below starts with literal text: test that first, so a line does not allocate a Matcher and
+        // run a search for every pattern before its own (a Built line went through ten of them).
+        final boolean deny = text.startsWith("Deny ");
+        if (text.startsWith("Inbound ") && (m = IN_DENIED.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "denied", m.group(1), m.group(2), m.group(3), "IN", device, null);
         }
-        if ((m = DENY_FROM.matcher(text)).find()) {
+        if (deny && (m = DENY_FROM.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "Deny", m.group(2), m.group(3), m.group(4), direction(m.group(1)), device, null);
         }
-        if ((m = DENY_NO_CONN.matcher(text)).find()) {
+        if (deny && (m = DENY_NO_CONN.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "Deny", m.group(1), m.group(2), m.group(3), null, device, null);
         }
-        if ((m = DENY_SPOOF.matcher(text)).find()) {
+        if (deny && (m = DENY_SPOOF.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "Deny", "ip", m.group(1), m.group(2), null, device, null);
         }
-        if ((m = DENY_RPF.matcher(text)).find()) {
+        if (deny && (m = DENY_RPF.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "Deny", m.group(1), m.group(2), m.group(3), null, device, null);
         }
-        if ((m = DENY_SRC.matcher(text)).find()) {
+        if (deny && (m = DENY_SRC.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "Deny", m.group(2), m.group(3), m.group(4), direction(m.group(1)), device, m.group(5));
         }
-        if ((m = OUTBOUND_LIST.matcher(text)).find()) {
+        if (text.contains(" Connection denied by outbound list ") && (m = OUTBOUND_LIST.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "denied", m.group(1), m.group(3), m.group(4), "OUT", device, m.group(2));
         }
-        if ((m = ICMP_OUTBOUND_LIST.matcher(text)).find()) {
+        if (text.startsWith("ICMP packet type ") && (m = ICMP_OUTBOUND_LIST.matcher(text)).find()) {
             return event(line, FirewallAction.DROP, "denied", "icmp", m.group(2), m.group(3), "OUT", device, m.group(1));
         }
-        if ((m = ACCESS_LIST.matcher(text)).find() || (m = ACCESS_LIST_NO_PORTS.matcher(text)).find()) {
+        if (text.startsWith("access-list ")
+                && ((m = ACCESS_LIST.matcher(text)).find() || (m = ACCESS_LIST_NO_PORTS.matcher(text)).find())) {
             final String verdict = m.group(2);
             final FirewallAction action = verdict.equals("denied") ? FirewallAction.DROP : FirewallAction.ALLOW;
             return event(line, action, verdict, m.group(3), m.group(4), m.group(5), null, device, m.group(1));
         }
-        if ((m = BUILT_ICMP.matcher(text)).find()) {
+        if (text.startsWith("Built ") && (m = BUILT_ICMP.matcher(text)).find()) {
             final boolean inbound = m.group(1).equals("inbound");
             return event(line, FirewallAction.ALLOW, "Built", m.group(2), inbound ? m.group(3) : m.group(5),
                     inbound ? m.group(5) : m.group(3), direction(m.group(1)), device, null);

@@ -28,12 +28,34 @@ final class FortiGateParser {
 
     private static final Pattern CEF_KEY = Pattern.compile("(?:^|\\s)([A-Za-z0-9_]+)=");
 
+    /**
+     * Any of: {@code devname=}/{@code devid=} with {@code logid=} or {@code type=}; {@code logid=}/{@code log_id=}/{@code device_id=}
+     * with {@code type=} and {@code subtype=}/{@code vd=}; {@code type=traffic} (quoted or not) with {@code subtype=}; or
+     * {@code CEF:} with {@code |Fortinet|}.
+     *
+     * <p>Detection asks this of every line that reaches it (PAN-OS, Windows Firewall and VPC lines among them), so it
+     * scans as little as it can: a line without '=' can only be the CEF form, and each substring is looked for once.
+     */
     static boolean matches(final String s) {
-        return (s.contains("devname=") || s.contains("devid=")) && (s.contains("logid=") || s.contains("type="))
-                || (s.contains("logid=") || s.contains("log_id=") || s.contains("device_id=")) && s.contains("type=")
-                        && (s.contains("subtype=") || s.contains("vd="))
-                || (s.contains("type=traffic") || s.contains("type=\"traffic\"")) && s.contains("subtype=")
-                || s.contains("CEF:") && s.contains("|Fortinet|");
+        if (s.indexOf('=') < 0) {
+            return s.indexOf('|') >= 0 && s.contains("CEF:") && s.contains("|Fortinet|");
+        }
+        final boolean device = s.contains("devname=") || s.contains("devid=");
+        if (s.contains("type=")) {
+            if (device) {
+                return true;
+            }
+            final boolean subtype = s.contains("subtype=");
+            if ((subtype || s.contains("vd=")) && (s.contains("logid=") || s.contains("log_id=") || s.contains("device_id="))) {
+                return true;
+            }
+            if (subtype && (s.contains("type=traffic") || s.contains("type=\"traffic\""))) {
+                return true;
+            }
+        } else if (device && s.contains("logid=")) {
+            return true;
+        }
+        return s.indexOf('|') >= 0 && s.contains("CEF:") && s.contains("|Fortinet|");
     }
 
     /** FortiOS {@code format csv}: the first value is followed by a comma and the next key, not by a space. */

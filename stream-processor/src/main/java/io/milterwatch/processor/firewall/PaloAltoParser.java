@@ -58,8 +58,17 @@ final class PaloAltoParser {
             return false;
         }
         final int c4 = s.indexOf(',', c3 + 1);
-        final String type = c4 < 0 ? s.substring(c3 + 1) : s.substring(c3 + 1, c4);
-        return TYPES.contains(type);
+        return isType(s, c3 + 1, c4 < 0 ? s.length() : c4);
+    }
+
+    /** True when {@code s[from..to)} is one of {@link #TYPES}; compares in place (this runs for every line detection reaches it with). */
+    private static boolean isType(final String s, final int from, final int to) {
+        for (final String type : TYPES) {
+            if (type.length() == to - from && s.startsWith(type, from)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** yyyy/MM/dd HH:mm:ss or yyyy-MM-ddTHH:mm:ss at i. */
@@ -171,6 +180,16 @@ final class PaloAltoParser {
     /** CSV with double-quoted fields (PAN-OS quotes fields that contain commas). */
     static List<String> csv(final String s) {
         final List<String> out = new ArrayList<>(48);
+        if (s.indexOf('"') < 0) {
+            // no quotes (most lines): every field is the text between two commas, taken without a copy through a builder
+            int start = 0;
+            for (int comma = s.indexOf(','); comma >= 0; comma = s.indexOf(',', start)) {
+                out.add(s.substring(start, comma));
+                start = comma + 1;
+            }
+            out.add(s.substring(start));
+            return out;
+        }
         final StringBuilder b = new StringBuilder();
         boolean quoted = false;
         for (int i = 0; i < s.length(); i++) {
