@@ -63,9 +63,11 @@ public final class ProcessorMetrics {
     private final Counter[] alerts = new Counter[STATES.length];
     private final Counter sweptUnanswered;
     private final ConcurrentMap<String, AtomicLongArray> endpointsByTask = new ConcurrentHashMap<>();
+    private final TargetCounts targets;
 
     public ProcessorMetrics(final MeterRegistry registry) {
         this.registry = registry;
+        this.targets = new TargetCounts(registry);
         final Map<String, Counter[]> byFormat = new HashMap<>();
         for (final String format : FirewallParser.FORMATS) {
             byFormat.put(format, lineCounters(format));
@@ -137,6 +139,11 @@ public final class ProcessorMetrics {
             sum += counts.get(state.ordinal());
         }
         return sum;
+    }
+
+    /** Registered and failing targets, per task of this instance. */
+    public TargetCounts targets() {
+        return targets;
     }
 
     /** Per task: written by its stream thread only, read by scrapes. */
