@@ -392,16 +392,16 @@ final class EstateApi {
         try {
             final PriorityQueue<Head<V>> heads = new PriorityQueue<>();
             for (final int partition : localPartitions(storeName)) {
-                final ReadOnlyKeyValueStore<String, V> store;
+                final KeyValueIterator<String, V> it;
                 try {
-                    store = streams.store(StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, V>keyValueStore())
-                            .withPartition(partition));
+                    it = streams.store(StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, V>keyValueStore())
+                            .withPartition(partition)).range(page.after(), null);
                 } catch (final InvalidStateStoreException e) {
-                    // Migrating away or not yet restored: its keys are answered by its new owner, or are briefly missing.
+                    // Not a partition of this store's tasks here (the metadata lists every partition of the
+                    // instance), or migrating away, or not restored yet: answered by its owner, or briefly missing.
                     LOG.debug("{} partition {} not queryable here: {}", storeName, partition, e.getMessage());
                     continue;
                 }
-                final KeyValueIterator<String, V> it = store.range(page.after(), null);
                 iterators.add(it);
                 Head.advance(heads, it);
             }
@@ -460,7 +460,7 @@ final class EstateApi {
         }
     }
 
-    /** Partitions of {@code storeName} this instance runs as active tasks. */
+    /** Partitions this instance runs active tasks of (of any sub-topology: the caller skips those without the store). */
     private Set<Integer> localPartitions(final String storeName) {
         final Set<Integer> partitions = new TreeSet<>();
         for (final StreamsMetadata m : streams.streamsMetadataForStore(storeName)) {
