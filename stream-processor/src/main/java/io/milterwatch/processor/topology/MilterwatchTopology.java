@@ -139,7 +139,7 @@ public final class MilterwatchTopology {
                         Named.as("target-health-registered"))
                 .merge(observations, Named.as("target-health-inputs"))
                 .process(() -> new TargetHealthProcessor(metrics.targets(), storeDeadLetters), Named.as("target-health"),
-                        TARGET_HEALTH_STORE, FAILING_TARGETS_STORE)
+                        TARGET_HEALTH_STORE, FAILING_TARGETS_STORE, REGISTRY_STORE)
                 .to(topics.targetHealth(), Produced.with(Serdes.String(), Records.TARGET_HEALTH).withName("target-health-sink"));
         // Results without an address (the name did not resolve) stay on the results topic; they
         // say nothing about any ip:port's exposure.

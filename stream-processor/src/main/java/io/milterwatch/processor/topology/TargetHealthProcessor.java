@@ -1,11 +1,17 @@
 package io.milterwatch.processor.topology;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import io.milterwatch.processor.error.StoreDeadLetters;
 import io.milterwatch.processor.metrics.TargetCounts;
+import io.milterwatch.schema.Target;
 import io.milterwatch.schema.TargetHealth;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -25,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>A request counts as working when any of its results reached an address: an ERROR result of
  * the request the health already holds as working does not make the target failing; an
  * observation older than the one held, from another request, is ignored (late). Observations for
- * a target id that is not registered (removed since) are dropped.
+ * a target id that is not registered (removed since) are dropped. The registry store (of the same
+ * task) is read only for targets registered before this processor existed: at the task's first
+ * punctuation each of them gets a health, and an observation that comes earlier creates it.
  */
 final class TargetHealthProcessor implements Processor<String, HealthInput, String, TargetHealth> {
 
@@ -37,6 +45,8 @@ final class TargetHealthProcessor implements Processor<String, HealthInput, Stri
     private ProcessorContext<String, TargetHealth> context;
     private KeyValueStore<String, TargetHealth> health;
     private KeyValueStore<String, TargetHealth> failing;
+    private KeyValueStore<String, Target> registry;
+    private Cancellable backfilling;
 
     TargetHealthProcessor(final TargetCounts counts, final StoreDeadLetters deadLetters) {
         this.counts = counts;
@@ -48,6 +58,7 @@ final class TargetHealthProcessor implements Processor<String, HealthInput, Stri
         this.context = context;
         this.health = context.getStateStore(MilterwatchTopology.TARGET_HEALTH_STORE);
         this.failing = context.getStateStore(MilterwatchTopology.FAILING_TARGETS_STORE);
+        this.registry = context.getStateStore(MilterwatchTopology.REGISTRY_STORE);
         this.task = counts.task(context.taskId().toString());
         // Restored before init: counted once here, then kept with each change.
         try (KeyValueIterator<String, TargetHealth> all = health.all()) {
@@ -64,6 +75,42 @@ final class TargetHealthProcessor implements Processor<String, HealthInput, Stri
                 }
             }
         }
+        // Targets registered before this store existed (an upgrade) have no health yet: given one at the first punctuation.
+        backfilling = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, this::backfill);
+    }
+
+    /**
+     * Gives every registered target without a health one (targets registered by a version before
+     * target health: their records on the targets topic were read before this processor existed).
+     * Walks the registry and the health store side by side in key order, once per task start.
+     */
+    private void backfill(final long now) {
+        backfilling.cancel();
+        final List<Target> missing = new ArrayList<>();
+        try (KeyValueIterator<String, Target> targets = registry.all(); KeyValueIterator<String, TargetHealth> healths = health.all()) {
+            String healthKey = healths.hasNext() ? healths.next().key : null;
+            while (targets.hasNext()) {
+                final KeyValue<String, Target> t = targets.next();
+                while (healthKey != null && healthKey.compareTo(t.key) < 0) {
+                    healthKey = healths.hasNext() ? healths.next().key : null;
+                }
+                if (t.value == null) {
+                    StoreDeadLetters.discardPending();
+                } else if (!t.key.equals(healthKey)) {
+                    missing.add(t.value);
+                }
+            }
+        }
+        StoreDeadLetters.discardPending();
+        for (final Target t : missing) {
+            final TargetHealth h = TargetHealth.newBuilder().setTargetId(t.getId()).setHost(t.getHost()).build();
+            health.put(t.getId(), h);
+            task.targets(1);
+            context.forward(new Record<>(t.getId(), h, now));
+        }
+        if (!missing.isEmpty()) {
+            LOG.info("target health: {} registered target(s) without a health (registered before it was kept) now have one", missing.size());
+        }
     }
 
     @Override
@@ -79,7 +126,7 @@ final class TargetHealthProcessor implements Processor<String, HealthInput, Stri
         if (id == null) {
             return;
         }
-        final TargetHealth held = held(id);
+        TargetHealth held = held(id);
         final TargetHealth next;
         if (record.value() instanceof HealthInput.Removed) {
             if (held == null) {
@@ -102,8 +149,11 @@ final class TargetHealthProcessor implements Processor<String, HealthInput, Stri
                     : TargetHealth.newBuilder(held).setHost(registered.target().getHost()).build();
         } else if (record.value() instanceof HealthInput.Observed observed) {
             if (held == null) {
-                LOG.debug("health of {} dropped: the target is not registered", id);
-                return;
+                held = registeredBefore(id);
+                if (held == null) {
+                    LOG.debug("health of {} dropped: the target is not registered", id);
+                    return;
+                }
             }
             next = apply(held, observed.observation());
             if (next == null) {
@@ -112,10 +162,11 @@ final class TargetHealthProcessor implements Processor<String, HealthInput, Stri
         } else {
             throw new IllegalStateException("unknown health input " + record.value());
         }
-        health.put(id, next);
-        if (held == null) {
+        if (health.get(id) == null) {
+            StoreDeadLetters.discardPending();
             task.targets(1);
         }
+        health.put(id, next);
         final boolean was = held != null && held.getError() != null;
         final boolean is = next.getError() != null;
         if (is) {
@@ -128,6 +179,16 @@ final class TargetHealthProcessor implements Processor<String, HealthInput, Stri
             LOG.debug("target {} {}", id, is ? "failing: " + next.getError() : "works again");
         }
         context.forward(new Record<>(id, next, record.timestamp()));
+    }
+
+    /** A fresh health for a target the registry holds but this store does not yet (before the backfill ran); null when not registered. */
+    private TargetHealth registeredBefore(final String id) {
+        final Target target = registry.get(id);
+        if (target == null) {
+            StoreDeadLetters.discardPending();
+            return null;
+        }
+        return TargetHealth.newBuilder().setTargetId(id).setHost(target.getHost()).build();
     }
 
     /** The health held for {@code id}; an undecodable one is sent to the DLQ and reads as none. */

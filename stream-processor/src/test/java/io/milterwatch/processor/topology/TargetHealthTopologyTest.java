@@ -199,6 +199,29 @@ class TargetHealthTopologyTest {
     }
 
     @Test
+    void shouldGiveAHealthToATargetRegisteredBeforeHealthWasKeptWhenTheTaskStarts() {
+        // given: a target in the registry only, as an earlier version left it (its targets record was read long ago)
+        final KeyValueStore<String, Target> registry = driver.getKeyValueStore(MilterwatchTopology.REGISTRY_STORE);
+        registry.put("old.example.test:2525", Target.newBuilder().setId("old.example.test:2525").setHost("old.example.test")
+                .setPorts(List.of(2525)).build());
+        registry.put("older.example.test:2525", Target.newBuilder().setId("older.example.test:2525").setHost("older.example.test")
+                .setPorts(List.of(2525)).build());
+        register("mx.example.test", 2525);
+        health.readKeyValuesToList();
+        // when: a result of one of them comes before the first punctuation
+        result("older.example.test:2525", "older.example.test", "", Outcome.ERROR, "cannot resolve", "r1", T0 + 1000);
+        // then: it is kept, not dropped as unregistered
+        assertThat(store(MilterwatchTopology.FAILING_TARGETS_STORE).get("older.example.test:2525").getError()).isEqualTo("cannot resolve");
+        // when: the wall clock moves (the task's first punctuation)
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+        // then: every registered target has a health, each counted once
+        assertThat(store(MilterwatchTopology.TARGET_HEALTH_STORE).get("old.example.test:2525").getHost()).isEqualTo("old.example.test");
+        assertThat(published()).containsKey("old.example.test:2525");
+        assertThat(metrics.targets().targets()).isEqualTo(3);
+        assertThat(metrics.targets().failing()).isEqualTo(1);
+    }
+
+    @Test
     void shouldForwardOneObservationPerMinuteWhenATargetKeepsWorking() {
         // given: a target whose many ports all work, probed every 10 s
         register("mx.example.test", 2525);

@@ -376,21 +376,31 @@
     none.hidden = shown.length > 0;
   }
 
+  /** The state buttons: made once, then only their counts and pressed state change (a click never meets a replaced button). */
   function renderStateFilter() {
     const by = (model.summary && model.summary.byState) || {};
     const total = model.summary ? model.summary.endpoints : 0;
-    const button = (state, label, n) => el('button', {
-      type: 'button',
-      class: 'chip' + (n === 0 ? ' empty' : ''),
-      dataset: { state },
-      'aria-pressed': model.stateFilter === state ? 'true' : 'false',
-      onclick: () => {
-        model.stateFilter = model.stateFilter === state && state !== 'ALL' ? 'ALL' : state;
-        renderStateFilter();
-        restart();
-      },
-    }, label, ' ', el('span', { class: 'count' }, n));
-    $('#state-filter').replaceChildren(button('ALL', 'all', total), ...STATES.map((s) => button(s, s, by[s] || 0)));
+    const box = $('#state-filter');
+    if (!box.children.length) {
+      const button = (state, label) => el('button', {
+        type: 'button',
+        class: 'chip',
+        dataset: { state },
+        onclick: () => {
+          model.stateFilter = model.stateFilter === state && state !== 'ALL' ? 'ALL' : state;
+          renderStateFilter();
+          restart();
+        },
+      }, label, ' ', el('span', { class: 'count' }, '0'));
+      box.replaceChildren(button('ALL', 'all'), ...STATES.map((s) => button(s, s)));
+    }
+    for (const b of box.children) {
+      const state = b.dataset.state;
+      const n = state === 'ALL' ? total : (by[state] || 0);
+      b.querySelector('.count').textContent = String(n);
+      b.classList.toggle('empty', n === 0);
+      b.setAttribute('aria-pressed', model.stateFilter === state ? 'true' : 'false');
+    }
   }
 
   async function loadFailing() {
