@@ -42,7 +42,7 @@ import org.apache.avro.message.BinaryMessageEncoder;
 public final class SchemaHistoryTool {
 
     /** Records written to a topic or a store (the others only appear nested in these). */
-    static final List<String> WRITTEN = List.of("Target", "ProbeRequest", "ProbeResult", "FirewallEvent", "ExposureState", "Alert");
+    static final List<String> WRITTEN = List.of("Target", "ProbeRequest", "ProbeResult", "FirewallEvent", "ExposureState", "Alert", "TargetHealth");
     static final String NAMESPACE = "io.milterwatch.schema";
 
     public static void main(final String[] args) throws Exception {

@@ -25,6 +25,7 @@ import io.milterwatch.config.Settings;
 import io.milterwatch.kafka.Topics;
 import io.milterwatch.schema.ExposureState;
 import io.milterwatch.schema.Target;
+import io.milterwatch.schema.TargetHealth;
 import io.milterwatch.schema.Zone;
 import io.milterwatch.serde.RecordJson;
 import io.milterwatch.serde.Records;
@@ -338,17 +339,63 @@ public final class TargetsCommand {
                     }
                 }
             }
+            // Health per target id, kept by the stream processor (target.health); a deployment older than it has none.
+            Map<String, TargetHealth> health = Map.of();
+            try (TopicReader reader = new TopicReader(s.string("bootstrap.servers"), s.kafkaOverrides())) {
+                health = reader.latest(connection.topics(s).targetHealth(), Records.TARGET_HEALTH);
+            } catch (final IllegalStateException e) {
+                spec.commandLine().getErr().println("no target health (" + e.getMessage() + "): lastProbedAtMs and error unknown");
+            }
+            int failing = 0;
             for (final Target t : latest.values()) {
-                out.println(json ? RecordJson.toJson(t) : String.format(Locale.ROOT, "%-40s ports=%s every %ds allowed=%s", t.getId(),
+                final TargetHealth h = health.get(t.getId());
+                if (h != null && h.getError() != null) {
+                    failing++;
+                }
+                if (json) {
+                    out.println(jsonLine(t, h));
+                    continue;
+                }
+                out.println(String.format(Locale.ROOT, "%-40s ports=%s every %ds allowed=%s", t.getId(),
                         TargetSpec.portsText(t.getPorts(), t.getPortRanges()), t.getIntervalSeconds(), t.getAllowedZones()));
-                if (!json && !t.getPortRanges().isEmpty()) {
+                if (!t.getPortRanges().isEmpty()) {
                     out.println("  " + sweepLine(t, answered.getOrDefault(t.getId(), List.of())));
+                }
+                if (h != null && h.getError() != null) {
+                    out.println("  FAILING since " + java.time.Instant.ofEpochMilli(h.getFailingSinceMs() == null ? 0 : h.getFailingSinceMs())
+                            + " (last probed " + (h.getLastProbedAtMs() == null ? "never" : java.time.Instant.ofEpochMilli(h.getLastProbedAtMs()))
+                            + "): " + h.getError());
                 }
             }
             if (!json) {
-                out.println(latest.size() + " target(s)");
+                out.println(latest.size() + " target(s)" + (failing > 0 ? ", " + failing + " failing" : ""));
             }
             return ExitCodes.OK;
+        }
+    }
+
+    /**
+     * One target as one JSON line: the target as registered ({@code id}, {@code host}, {@code ports},
+     * {@code portRanges}, ...) and its health: {@code lastProbedAtMs} (null: no result yet),
+     * {@code error} (null when its latest probe reached an address) and {@code failingSinceMs}.
+     */
+    static String jsonLine(final Target t, final TargetHealth h) {
+        final com.fasterxml.jackson.databind.node.ObjectNode node = RecordJson.toNode(t);
+        if (h == null || h.getLastProbedAtMs() == null) {
+            node.putNull("lastProbedAtMs");
+        } else {
+            node.put("lastProbedAtMs", h.getLastProbedAtMs());
+        }
+        node.put("error", h == null ? null : h.getError());
+        if (h == null || h.getFailingSinceMs() == null) {
+            node.putNull("failingSinceMs");
+        } else {
+            node.put("failingSinceMs", h.getFailingSinceMs());
+        }
+        try {
+            return RecordJson.mapper().writeValueAsString(node);
+        } catch (final com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

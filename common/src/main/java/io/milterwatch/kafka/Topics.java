@@ -17,14 +17,15 @@ public record Topics(
         String exposureState,
         String alertsExposure,
         String alertsRegression,
-        String dlq) {
+        String dlq,
+        String targetHealth) {
 
     public static final String DEFAULT_PREFIX = "milterwatch";
     private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
     public Topics {
         for (final String name : List.of(targets, probeRequests, probeResults, firewallRaw, firewallEvents, exposureState,
-                alertsExposure, alertsRegression, dlq)) {
+                alertsExposure, alertsRegression, dlq, targetHealth)) {
             Objects.requireNonNull(name, "topic name");
         }
     }
@@ -43,7 +44,8 @@ public record Topics(
                 prefix + ".exposure.state",
                 prefix + ".alerts.exposure",
                 prefix + ".alerts.regression",
-                prefix + ".dlq");
+                prefix + ".dlq",
+                prefix + ".target.health");
     }
 
     public static Topics defaults() {
@@ -52,12 +54,12 @@ public record Topics(
 
     public List<String> all() {
         return List.of(targets, probeRequests, probeResults, firewallRaw, firewallEvents, exposureState, alertsExposure,
-                alertsRegression, dlq);
+                alertsRegression, dlq, targetHealth);
     }
 
     /** Topics that hold the latest value per key and must be compacted. */
     public List<String> compacted() {
-        return List.of(targets, exposureState);
+        return List.of(targets, exposureState, targetHealth);
     }
 
     /**

@@ -15,6 +15,7 @@ import io.milterwatch.schema.ProbeRequest;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Severity;
 import io.milterwatch.schema.Target;
+import io.milterwatch.schema.TargetHealth;
 import io.milterwatch.schema.VantageObservation;
 import io.milterwatch.schema.Zone;
 
@@ -24,7 +25,7 @@ public final class Records {
     /** Every generated class; Avro is told to trust exactly these when it decodes. */
     static final List<Class<?>> GENERATED = List.of(Alert.class, Exposure.class, ExposureState.class, FirewallAction.class,
             FirewallEvent.class, FirewallWindow.class, MilterHandshake.class, Outcome.class, ProbeReason.class, ProbeRequest.class,
-            ProbeResult.class, Severity.class, Target.class, VantageObservation.class, Zone.class);
+            ProbeResult.class, Severity.class, Target.class, TargetHealth.class, VantageObservation.class, Zone.class);
 
     public static final AvroSerde<Target> TARGET = AvroSerde.of(Target.class).withHistory();
     public static final AvroSerde<ProbeRequest> PROBE_REQUEST = AvroSerde.of(ProbeRequest.class).withHistory();
@@ -32,12 +33,14 @@ public final class Records {
     public static final AvroSerde<FirewallEvent> FIREWALL_EVENT = AvroSerde.of(FirewallEvent.class).withHistory();
     public static final AvroSerde<ExposureState> EXPOSURE_STATE = AvroSerde.of(ExposureState.class).withHistory();
     public static final AvroSerde<Alert> ALERT = AvroSerde.of(Alert.class).withHistory();
+    public static final AvroSerde<TargetHealth> TARGET_HEALTH = AvroSerde.of(TargetHealth.class).withHistory();
 
     /**
      * Every serde above. Each knows every schema its record was ever written with (the schema
      * history), so records on topics and in state-store changelogs written by any earlier version decode.
      */
-    public static final List<AvroSerde<?>> ALL = List.of(TARGET, PROBE_REQUEST, PROBE_RESULT, FIREWALL_EVENT, EXPOSURE_STATE, ALERT);
+    public static final List<AvroSerde<?>> ALL = List.of(TARGET, PROBE_REQUEST, PROBE_RESULT, FIREWALL_EVENT, EXPOSURE_STATE, ALERT,
+            TARGET_HEALTH);
 
     private Records() {
     }

@@ -46,7 +46,8 @@ class SchemaHistoryTest {
             "ProbeResult", List.of("topic milterwatch.probe-results"),
             "FirewallEvent", List.of("topic milterwatch.firewall.events"),
             "ExposureState", List.of("topic milterwatch.exposure.state", "store exposure-store"),
-            "Alert", List.of("topic milterwatch.alerts.exposure", "topic milterwatch.alerts.regression"));
+            "Alert", List.of("topic milterwatch.alerts.exposure", "topic milterwatch.alerts.regression"),
+            "TargetHealth", List.of("topic milterwatch.target.health", "store target-health-store"));
 
     /**
      * Version pairs exempt from the forward rule, each with why. They upgrade (an old record is read

@@ -141,7 +141,7 @@ public final class StreamsApp implements AutoCloseable {
             try {
                 query = new QueryServer(streams, alertFeed, config.httpHost(), config.httpPort(),
                         HostInfo.buildFromEndpoint(config.httpAdvertised()), config.httpToken(), config.httpAllowedHosts(),
-                        storeDeadLetters::count);
+                        storeDeadLetters::count, metrics);
                 ProcessorEndpoints.register(query, prometheus.registry(), health);
             } catch (final java.net.BindException e) {
                 close();

@@ -78,9 +78,11 @@ public final class ProcessorMetrics {
     private final Counter staleScanned;
     private final ConcurrentMap<String, AtomicLong> overdueByTask = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicLongArray> endpointsByTask = new ConcurrentHashMap<>();
+    private final TargetCounts targets;
 
     public ProcessorMetrics(final MeterRegistry registry) {
         this.registry = registry;
+        this.targets = new TargetCounts(registry);
         final Map<String, Counter[]> byFormat = new HashMap<>();
         for (final String format : FirewallParser.FORMATS) {
             byFormat.put(format, lineCounters(format));
@@ -195,6 +197,11 @@ public final class ProcessorMetrics {
             sum += counts.get(state.ordinal());
         }
         return sum;
+    }
+
+    /** Registered and failing targets, per task of this instance. */
+    public TargetCounts targets() {
+        return targets;
     }
 
     /** Per task: written by its stream thread only, read by scrapes. */

@@ -3,8 +3,6 @@ package io.milterwatch.processor.query;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,35 +11,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.milterwatch.http.Exchange;
 import io.milterwatch.http.HttpService;
-import io.milterwatch.processor.error.StoreDeadLetters;
-import io.milterwatch.processor.logic.RemediationHint;
-import io.milterwatch.processor.topology.MilterwatchTopology;
-import io.milterwatch.schema.Alert;
-import io.milterwatch.schema.ExposureState;
-import io.milterwatch.schema.Target;
 import io.milterwatch.serde.RecordJson;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsMetadata;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The two endpoints the dashboard needs beyond the query API, behind the same token:
  * <ul>
- *   <li>{@code GET /api/overview}: every ip:port as {@code /api/state} has it (and, in
- *       {@code undecodableStoreValues}, how many stored values the instances sent to the DLQ as
- *       undecodable: the dashboard shows it as degraded), plus the labels of
- *       its target (from the target registry), the remediation hint of its current state and its
- *       latest alert, gathered from every instance. Labels live with the target id, states with
- *       the ip:port, so the two may be on different instances: each instance answers
- *       {@code ?local=true} with what it holds and the asked instance joins them. An instance that
- *       does not answer is named in {@code unavailable} instead of failing the whole page.</li>
+ *   <li>{@code GET /api/overview}: gone (410), replaced by {@code /api/summary} and the paged
+ *       {@code /api/state} of {@link EstateApi}, which the dashboard uses;</li>
  *   <li>{@code GET /api/history/IP:PORT}: the transitions (alerts) of one ip:port still kept by
  *       {@link AlertFeed}, oldest first. Every instance reads every alert partition, so any
  *       instance answers for any ip:port.</li>
@@ -49,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DashboardApi {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DashboardApi.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int MAX_KEY_CHARS = 64;
 
@@ -80,112 +57,14 @@ final class DashboardApi {
         server.route("/api/history", HttpService.Kind.API, auth, this::history);
     }
 
+    /**
+     * Replaced by {@code /api/summary} and the paged {@code /api/state}: it shipped every state of the
+     * estate (50 MB at a million endpoints) on each call.
+     */
     private void overview(final Exchange ex) throws IOException {
-        if (!"GET".equals(ex.method())) {
-            send(ex, 405, error("use GET"));
-            return;
-        }
-        final String path = ex.path();
-        if (!path.equals("/api/overview") && !path.equals("/api/overview/")) {
-            send(ex, 404, error("no such endpoint: " + path));
-            return;
-        }
-        final ObjectNode local;
-        try {
-            local = local();
-        } catch (final InvalidStateStoreException e) {
-            send(ex, 503, error("the state stores are not ready (" + e.getMessage() + "); retry"));
-            return;
-        }
-        if ("local=true".equals(ex.rawQuery())) {
-            send(ex, 200, local);
-            return;
-        }
-        final Map<String, JsonNode> states = new TreeMap<>();
-        final Map<String, JsonNode> labels = new TreeMap<>();
-        final ArrayNode unavailable = NODES.arrayNode();
-        long undecodable = local.path("undecodableStoreValues").asLong();
-        collect(local, states, labels);
-        for (final StreamsMetadata other : streams.metadataForAllStreamsClients()) {
-            if (other.hostInfo().equals(self)) {
-                continue;
-            }
-            try {
-                final JsonNode remote = peers.fetch(other.hostInfo(), "/api/overview?local=true");
-                if (!remote.has("states")) {
-                    throw new IOException("answered " + remote.path("error").asText("without states"));
-                }
-                collect(remote, states, labels);
-                undecodable += remote.path("undecodableStoreValues").asLong();
-            } catch (final IOException e) {
-                LOG.warn("overview: instance {} did not answer: {}", other.hostInfo(), e.getMessage());
-                unavailable.add(other.hostInfo().host() + ":" + other.hostInfo().port() + ": " + e.getMessage());
-            }
-        }
-        final ArrayNode targets = NODES.arrayNode();
-        for (final JsonNode state : states.values()) {
-            final ObjectNode entry = ((ObjectNode) state).deepCopy();
-            final JsonNode targetLabels = labels.get(state.path("targetId").asText());
-            entry.set("labels", targetLabels == null ? NODES.objectNode() : targetLabels);
-            final Alert last = alerts.latest(state.path("key").asText());
-            entry.set("lastAlert", last == null ? NODES.nullNode() : brief(last));
-            targets.add(entry);
-        }
-        final ObjectNode body = NODES.objectNode();
-        body.set("targets", targets);
-        body.set("unavailable", unavailable);
-        body.put("undecodableStoreValues", undecodable);
-        body.put("generatedAtMs", System.currentTimeMillis());
-        send(ex, 200, body);
-    }
-
-    /** What this instance holds: its ip:port states (with their remediation hint) and its targets' labels. */
-    private ObjectNode local() {
-        final ArrayNode states = NODES.arrayNode();
-        final ReadOnlyKeyValueStore<String, ExposureState> exposure = streams.store(
-                StoreQueryParameters.fromNameAndType(MilterwatchTopology.EXPOSURE_STORE, QueryableStoreTypes.keyValueStore()));
-        try (KeyValueIterator<String, ExposureState> it = exposure.all()) {
-            it.forEachRemaining(kv -> {
-                if (kv.value == null) {
-                    // Undecodable: the processor sends it to the DLQ and counts it; not shown as a state.
-                    StoreDeadLetters.discardPending();
-                    return;
-                }
-                final ObjectNode node = RecordJson.toNode(kv.value);
-                node.put("remediation", RemediationHint.forState(kv.value));
-                states.add(node);
-            });
-        }
-        final ObjectNode labels = NODES.objectNode();
-        final ReadOnlyKeyValueStore<String, Target> registry = streams.store(
-                StoreQueryParameters.fromNameAndType(MilterwatchTopology.REGISTRY_STORE, QueryableStoreTypes.keyValueStore()));
-        try (KeyValueIterator<String, Target> it = registry.all()) {
-            it.forEachRemaining(kv -> {
-                if (kv.value == null) {
-                    StoreDeadLetters.discardPending();
-                    return;
-                }
-                final ObjectNode map = NODES.objectNode();
-                kv.value.getLabels().forEach(map::put);
-                labels.set(kv.key, map);
-            });
-        }
-        final ObjectNode local = NODES.objectNode();
-        local.set("states", states);
-        local.set("labels", labels);
-        local.put("undecodableStoreValues", undecodableStoreValues.getAsLong());
-        return local;
-    }
-
-    private static void collect(final JsonNode part, final Map<String, JsonNode> states, final Map<String, JsonNode> labels) {
-        part.path("states").forEach(s -> states.put(s.path("key").asText(), s));
-        part.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue()));
-    }
-
-    private static ObjectNode brief(final Alert a) {
-        return NODES.objectNode().put("alertId", a.getAlertId()).put("severity", a.getSeverity().name())
-                .put("fromState", a.getFromState().name()).put("toState", a.getToState().name())
-                .put("summary", a.getSummary()).put("createdAtMs", a.getCreatedAtMs());
+        send(ex, 410, error("/api/overview is gone (it shipped every state on each call): ask /api/summary for the counts, "
+                + "/api/state?limit=N for a page of states (with their labels, remediation hint and latest alert) "
+                + "and /api/targets?failing=true for failing targets; see docs/operations.md"));
     }
 
     private void history(final Exchange ex) throws IOException {

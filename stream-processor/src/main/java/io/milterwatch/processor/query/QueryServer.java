@@ -24,6 +24,7 @@ import io.milterwatch.http.Exchange;
 import io.milterwatch.http.HttpService;
 import io.milterwatch.processor.config.ProcessorSettings;
 import io.milterwatch.processor.error.StoreDeadLetters;
+import io.milterwatch.processor.metrics.ProcessorMetrics;
 import io.milterwatch.processor.topology.MilterwatchTopology;
 import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.ExposureState;
@@ -43,7 +44,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The query API over the exposure store, on loopback by default:
  * <ul>
- *   <li>{@code GET /api/state}: every ip:port, gathered from every instance of the application;</li>
+ *   <li>{@code GET /api/state}: every ip:port, gathered from every instance of the application; with
+ *       {@code limit}, {@code cursor}, {@code state} or {@code q}, one page ({@link EstateApi}), as are
+ *       {@code /api/summary} and {@code /api/targets};</li>
  *   <li>{@code GET /api/state/IP:PORT}: one, answered by (or fetched from) the instance that owns it;</li>
  *   <li>{@code GET /api/alerts?limit=N}: recent alerts, newest last;</li>
  *   <li>{@code GET /api/transitions}: a server-sent-events stream, one {@code transition} event per alert
@@ -73,6 +76,7 @@ public final class QueryServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String token;
     private final BearerToken auth;
+    private final EstateApi estate;
 
     /**
      * With a token configured, every request must carry {@code Authorization: Bearer TOKEN}
@@ -118,6 +122,15 @@ public final class QueryServer implements AutoCloseable {
     public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
             final String token, final List<String> allowedHosts, final java.util.function.LongSupplier undecodableStoreValues)
             throws IOException {
+        this(streams, alerts, host, port, advertised, token, allowedHosts, undecodableStoreValues, null);
+    }
+
+    /**
+     * @param metrics the processor's counters, which {@code /api/summary} reads (null: it answers 503)
+     */
+    public QueryServer(final KafkaStreams streams, final AlertFeed alerts, final String host, final int port, final HostInfo advertised,
+            final String token, final List<String> allowedHosts, final java.util.function.LongSupplier undecodableStoreValues,
+            final ProcessorMetrics metrics) throws IOException {
         this.streams = streams;
         this.alerts = alerts;
         final List<String> names = new ArrayList<>(allowedHosts);
@@ -132,6 +145,8 @@ public final class QueryServer implements AutoCloseable {
         server.route("/api/alerts", HttpService.Kind.API, auth, this::alerts);
         server.stream("/api/transitions", new QueryParameterToken(auth, this.token), this::transitions);
         new DashboardApi(streams, alerts, self, this::fetch, undecodableStoreValues).register(server, auth);
+        this.estate = new EstateApi(streams, alerts, self, this::fetch, metrics, undecodableStoreValues);
+        estate.register(server, auth);
         server.route("/", HttpService.Kind.ESSENTIAL, HttpService.Access.OPEN, new DashboardAssets());
     }
 
@@ -154,6 +169,11 @@ public final class QueryServer implements AutoCloseable {
             final String path = ex.path();
             final boolean localOnly = "true".equals(ex.query().get("local"));
             if (path.equals("/api/state") || path.equals("/api/state/")) {
+                if (EstateApi.paged(ex)) {
+                    estate.statePage(ex);
+                    return;
+                }
+                // No page asked for: every state, as before pages existed (scripts rely on it); see docs/operations.md.
                 send(ex, 200, all(localOnly));
                 return;
             }

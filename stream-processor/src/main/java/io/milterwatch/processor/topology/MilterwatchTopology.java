@@ -10,6 +10,7 @@ import io.milterwatch.schema.Alert;
 import io.milterwatch.schema.Exposure;
 import io.milterwatch.schema.ProbeResult;
 import io.milterwatch.schema.Target;
+import io.milterwatch.schema.TargetHealth;
 import io.milterwatch.serde.Records;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -20,6 +21,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -40,10 +42,17 @@ import org.apache.kafka.streams.state.Stores;
  *        ├─ FIREWALL_EVIDENCE re-probes (rate-limited) ─────▶ probe-requests (key: target id)
  *        └─ transitions ─┬─ REGRESSED ──────────────────────▶ alerts.regression
  *                        └─ EXPOSED, REMEDIATED, ... ───────▶ alerts.exposure
+ * probe-results ─ target-health-observer (health changes, a refresh a minute; key: target id)
+ *   └─ repartition target-health-observations ─┐
+ * targets (valid) ─────────────────────────────┴─ merge
+ *   └─ target-health [target-health + failing-targets stores] ─▶ target.health (key: target id, compacted)
  * firewall.raw ─ firewall-parse (see FirewallTopology) ─────────▶ firewall.events (key: dst ip:port), dlq
  * </pre>
  *
- * No repartition: targets are keyed by id where they are registered; results and firewall events
+ * One repartition, small: target health ({@link TargetHealthObserver}, {@link TargetHealthProcessor}).
+ * Its topic gets the partition count of probe-results, which must equal that of targets (as
+ * {@code topics create} makes them) so that an observation meets its target's task. Otherwise
+ * targets are keyed by id where they are registered; results and firewall events
  * are both keyed by ip:port by their writers (same partition count, default partitioner), so they
  * meet in the same task. Firewall events for ip:ports without state are dropped right there, the
  * cheapest place after the topic. Time: firewall events carry event time; one older than the
@@ -62,6 +71,10 @@ public final class MilterwatchTopology {
     public static final String SCHEDULE_INDEX_STORE = "target-schedule-index-store";
     public static final String EXPOSURE_STORE = "exposure-store";
     public static final String DEDUPE_STORE = "probe-result-dedupe-store";
+    public static final String TARGET_HEALTH_STORE = "target-health-store";
+    public static final String FAILING_TARGETS_STORE = "failing-targets-store";
+    /** Name of the repartition topic (and its operator) that brings health observations to the target's task. */
+    public static final String HEALTH_OBSERVATIONS = "target-health-observations";
 
     private MilterwatchTopology() {
     }
@@ -93,6 +106,10 @@ public final class MilterwatchTopology {
                 Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPOSURE_STORE), Serdes.String(),
                 StoreDeadLetters.guard(Records.EXPOSURE_STATE)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TARGET_HEALTH_STORE), Serdes.String(),
+                StoreDeadLetters.guard(Records.TARGET_HEALTH)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FAILING_TARGETS_STORE), Serdes.String(),
+                StoreDeadLetters.guard(Records.TARGET_HEALTH)));
         // Window size equal to the retention: each id is a point in time; only the retention matters.
         builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUPE_STORE, config.dedupeRetention(),
                 config.dedupeRetention(), false), Serdes.String(), Serdes.Long()));
@@ -114,6 +131,20 @@ public final class MilterwatchTopology {
 
         final KStream<String, ProbeResult> results = builder.stream(topics.probeResults(),
                 Consumed.with(Serdes.String(), Records.PROBE_RESULT).withName("probe-results-source"));
+        // Target health: observations keyed by target id (only changes and a refresh a minute, see
+        // TargetHealthObserver), repartitioned to the task that owns the target on the targets topic.
+        final KStream<String, HealthInput> observations = results
+                .process(TargetHealthObserver::new, Named.as("target-health-observer"))
+                .repartition(Repartitioned.<String, TargetHealth>as(HEALTH_OBSERVATIONS)
+                        .withKeySerde(Serdes.String()).withValueSerde(Records.TARGET_HEALTH))
+                .mapValues(o -> (HealthInput) new HealthInput.Observed(o), Named.as("target-health-observed"));
+        byValidity.get("targets-valid")
+                .mapValues(t -> t == null ? (HealthInput) new HealthInput.Removed() : new HealthInput.Registered(t),
+                        Named.as("target-health-registered"))
+                .merge(observations, Named.as("target-health-inputs"))
+                .process(() -> new TargetHealthProcessor(metrics.targets(), storeDeadLetters), Named.as("target-health"),
+                        TARGET_HEALTH_STORE, FAILING_TARGETS_STORE, REGISTRY_STORE)
+                .to(topics.targetHealth(), Produced.with(Serdes.String(), Records.TARGET_HEALTH).withName("target-health-sink"));
         // Results without an address (the name did not resolve) stay on the results topic; they
         // say nothing about any ip:port's exposure.
         final KStream<String, CorrelationInput> probeEvidence = results

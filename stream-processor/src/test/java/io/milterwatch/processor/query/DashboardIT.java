@@ -77,6 +77,7 @@ class DashboardIT {
     private static final String AXI = "192.0.2.30:1981";
     private static final String INSIDE = "192.0.2.20:8891";
     private static final String MARKUP = "<b id=\"injected\">bold</b>";
+    private static final String FAILING = "nx.example.invalid:2525";
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicInteger requests = new AtomicInteger();
@@ -112,10 +113,17 @@ class DashboardIT {
             send(producer, topics.probeResults(), LEAKY, Records.PROBE_RESULT.encode(result("192.0.2.10", 8891, "outside", Zone.EXTERNAL, Outcome.MILTER)));
             send(producer, topics.probeResults(), AXI, Records.PROBE_RESULT.encode(result("192.0.2.30", 1981, "outside", Zone.EXTERNAL, Outcome.AXIMILTER)));
             send(producer, topics.probeResults(), INSIDE, Records.PROBE_RESULT.encode(result("192.0.2.20", 8891, "inside", Zone.INTERNAL, Outcome.MILTER)));
+            // and: a target whose name does not resolve: the worker's result is keyed by the target id
+            send(producer, topics.targets(), FAILING, Records.TARGET.encode(Target.newBuilder().setId(FAILING).setHost("nx.example.invalid")
+                    .setPorts(List.of(2525)).setIntervalSeconds(3600).build()));
             await().atMost(Duration.ofSeconds(60)).until(() -> overviewState(port, LEAKY).equals("EXPOSED"));
+            send(producer, topics.probeResults(), FAILING, Records.PROBE_RESULT.encode(ProbeResult.newBuilder().setRequestId("r-nx")
+                    .setTargetId(FAILING).setHost("nx.example.invalid").setIp("").setPort(2525).setVantage("inside").setZone(Zone.INTERNAL)
+                    .setOutcome(Outcome.ERROR).setError("cannot resolve host 'nx.example.invalid': no A or AAAA record")
+                    .setTotalMs(0).setProbedAtMs(System.currentTimeMillis()).build()));
             // a firewall line only counts for a watched ip:port, so it goes after the first state
             send(producer, topics.firewallEvents(), LEAKY, Records.FIREWALL_EVENT.encode(blocked("203.0.113.5", "192.0.2.10", 8891)));
-            await().atMost(Duration.ofSeconds(60)).until(() -> overview(port).path("targets").size() == 3
+            await().atMost(Duration.ofSeconds(60)).until(() -> overview(port).path("items").size() == 3
                     && entry(overview(port), LEAKY).path("blockedFromDisallowed").asLong() == 1 && !entry(overview(port), AXI).path("labels").isEmpty());
 
             final WebDriver browser = browser();
@@ -152,6 +160,13 @@ class DashboardIT {
                 assertThat(card(browser, INSIDE).findElements(By.cssSelector("pre.remediation, details"))).isEmpty();
                 // and: the feed lists the alerts so far
                 eventually(() -> assertThat(feed(browser)).contains(LEAKY + "#1 EXPOSED", AXI + "#1 EXPOSED"));
+                // and: the counts per state are those of the whole estate, and the failing target shows with its reason
+                eventually(() -> assertThat(chipCount(browser, "EXPOSED")).isEqualTo("2"));
+                assertThat(chipCount(browser, "NOT_EXPOSED")).isEqualTo("1");
+                assertThat(chipCount(browser, "ALL")).isEqualTo("3");
+                eventually(() -> assertThat(browser.findElement(By.cssSelector("#failing li[data-id='" + FAILING + "']")).getText())
+                        .contains("cannot resolve host 'nx.example.invalid'").contains("2525"));
+                assertThat(browser.findElement(By.id("summary")).getText()).contains("3 endpoint(s) of 4 target(s); 1 failing target(s)");
 
                 // when: the page is connected live, and the leaky milter gets fixed (inside still sees it, outside is refused)
                 final JavascriptExecutor js = (JavascriptExecutor) browser;
@@ -216,7 +231,8 @@ class DashboardIT {
             }
 
             // and: the API behind the page keeps its token, and names bad input
-            assertThat(raw(base + "/api/overview", null).statusCode()).isEqualTo(401);
+            assertThat(raw(base + "/api/summary", null).statusCode()).isEqualTo(401);
+            assertThat(raw(base + "/api/state?limit=10", null).statusCode()).isEqualTo(401);
             assertThat(raw(base + "/api/history/" + LEAKY, null).statusCode()).isEqualTo(401);
             assertThat(raw(base + "/api/transitions?access_token=wrong", null).statusCode()).isEqualTo(401);
             final HttpResponse<String> bad = raw(base + "/api/history/not-an-endpoint", TOKEN);
@@ -229,6 +245,97 @@ class DashboardIT {
             assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v).contains("script-src 'self'"));
             assertThat(page.body()).doesNotContain("192.0.2.");
         }
+    }
+
+    /**
+     * A large estate: 20,000 endpoints written as probe results (the exposure store's input). The
+     * page paints its first page without ever fetching the estate, pages forward and back, filters
+     * and searches on the server. The first paint is measured and printed, never asserted as a time.
+     */
+    @Test
+    void shouldPaintOnePageOfALargeEstateAndPageFilterAndSearchOnTheServer(final KafkaCluster cluster) throws Exception {
+        Prerequisites.require(Files.isExecutable(CHROMIUM), "needs Debian's chromium at " + CHROMIUM + " (apt-get install chromium chromium-driver)");
+        Prerequisites.require(Files.isExecutable(CHROMEDRIVER), "needs Debian's chromium-driver at " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
+        final int endpoints = Integer.getInteger("milterwatch.dashboard.endpoints", 20_000);
+        // given: the processor, and the estate's results (every tenth endpoint a milter answering outside)
+        final String prefix = KafkaCluster.uniquePrefix("dashboard-large");
+        final Topics topics = Topics.withPrefix(prefix);
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, 3, (short) -1);
+        }
+        final int port = freePort();
+        final String base = "http://127.0.0.1:" + port;
+        try (StreamsApp app = new StreamsApp(config(cluster, prefix, port));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     cluster.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144),
+                     new StringSerializer(), new ByteArraySerializer())) {
+            app.start();
+            await().atMost(Duration.ofSeconds(90)).until(() -> app.state() == KafkaStreams.State.RUNNING);
+            final long loadStart = System.nanoTime();
+            final List<String> inKeyOrder = new java.util.ArrayList<>();
+            for (int i = 0; i < endpoints; i++) {
+                final String ip = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
+                final boolean milter = i % 10 == 0;
+                inKeyOrder.add(ip + ":2525");
+                producer.send(new ProducerRecord<>(topics.probeResults(), ip + ":2525", Records.PROBE_RESULT.encode(
+                        result(ip, 2525, "outside", Zone.EXTERNAL, milter ? Outcome.MILTER : Outcome.CLOSED))));
+            }
+            producer.flush();
+            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> summary(port).path("endpoints").asLong() == endpoints);
+            System.out.printf("DashboardIT: %,d endpoints in the store after %.1f s%n", endpoints, (System.nanoTime() - loadStart) / 1e9);
+
+            final WebDriver browser = browser();
+            try {
+                // when: the page is opened with the token
+                final long opened = System.nanoTime();
+                browser.get(base + "/#token=" + TOKEN);
+                // then: the first page of endpoints paints, with the counts of the whole estate
+                eventually(() -> assertThat(keys(browser)).hasSize(100));
+                final long seen = System.nanoTime();
+                final Object firstPaint = ((JavascriptExecutor) browser).executeScript("return window.milterwatchFirstPaintMs");
+                System.out.printf("DashboardIT: first paint at %,d endpoints: %s ms after navigation start (page script), "
+                        + "%.0f ms until the test saw 100 cards%n", endpoints, firstPaint, (seen - opened) / 1e6);
+                eventually(() -> assertThat(chipCount(browser, "ALL")).isEqualTo(Integer.toString(endpoints)));
+                assertThat(chipCount(browser, "EXPOSED")).isEqualTo(Integer.toString(endpoints / 10));
+                java.util.Collections.sort(inKeyOrder);
+                final List<String> first = keys(browser);
+                // (the page groups its endpoints by state, so the cards are not in key order)
+                assertThat(first).containsExactlyInAnyOrderElementsOf(inKeyOrder.subList(0, 100));
+
+                // when: next page
+                browser.findElement(By.id("next")).click();
+                // then: the next 100 keys, after the first page's
+                eventually(() -> assertThat(keys(browser)).hasSize(100).doesNotContainAnyElementsOf(first));
+                assertThat(keys(browser)).containsExactlyInAnyOrderElementsOf(inKeyOrder.subList(100, 200));
+                // when: previous page
+                browser.findElement(By.id("prev")).click();
+                // then
+                eventually(() -> assertThat(keys(browser)).containsExactlyInAnyOrderElementsOf(first));
+                assertThat(browser.findElement(By.id("prev")).isEnabled()).isFalse();
+
+                // when: filtered by state on the server
+                browser.findElement(By.cssSelector("#state-filter button[data-state='EXPOSED']")).click();
+                // then: a full page of exposed endpoints only
+                eventually(() -> assertThat(browser.findElements(By.cssSelector("#targets article.target[data-state='EXPOSED']"))).hasSize(100));
+                assertThat(browser.findElements(By.cssSelector("#targets article.target:not([data-state='EXPOSED'])"))).isEmpty();
+                // when: searched for one address among them
+                search(browser, "10.0.39.16:");
+                // then
+                eventually(() -> assertThat(keys(browser)).containsExactly("10.0.39.16:2525"));
+                // and: the page never asked for the whole estate
+                assertThat(((JavascriptExecutor) browser).executeScript(
+                        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/state') && !n.includes('limit=')).length"))
+                        .isEqualTo(0L);
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    private JsonNode summary(final int port) throws Exception {
+        final HttpResponse<String> r = raw("http://127.0.0.1:" + port + "/api/summary", TOKEN);
+        return r.statusCode() == 200 ? RecordJson.mapper().readTree(r.body()) : RecordJson.mapper().createObjectNode();
     }
 
     private WebDriver browser() {
@@ -249,6 +356,10 @@ class DashboardIT {
     private static void eventually(final ThrowingRunnable assertion) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .ignoreExceptionsInstanceOf(WebDriverException.class).untilAsserted(assertion);
+    }
+
+    private static String chipCount(final WebDriver browser, final String state) {
+        return browser.findElement(By.cssSelector("#state-filter button[data-state='" + state + "'] .count")).getText();
     }
 
     private static List<String> keys(final WebDriver browser) {
@@ -285,8 +396,9 @@ class DashboardIT {
         box.sendKeys(text);
     }
 
+    /** The first page of states, as the dashboard asks for it. */
     private JsonNode overview(final int port) throws Exception {
-        final HttpResponse<String> r = raw("http://127.0.0.1:" + port + "/api/overview", TOKEN);
+        final HttpResponse<String> r = raw("http://127.0.0.1:" + port + "/api/state?limit=1000", TOKEN);
         return r.statusCode() == 200 ? RecordJson.mapper().readTree(r.body()) : RecordJson.mapper().createObjectNode();
     }
 
@@ -295,7 +407,7 @@ class DashboardIT {
     }
 
     private static JsonNode entry(final JsonNode overview, final String key) {
-        for (final JsonNode t : overview.path("targets")) {
+        for (final JsonNode t : overview.path("items")) {
             if (t.path("key").asText().equals(key)) {
                 return t;
             }
@@ -320,8 +432,15 @@ class DashboardIT {
                 .setIntervalSeconds(3600).setCreatedAtMs(System.currentTimeMillis()).build();
     }
 
+    /** A result as the worker publishes it, with the labels of its target (copied from the request). */
     private ProbeResult result(final String ip, final int port, final String vantage, final Zone zone, final Outcome outcome) {
+        final Map<String, String> labels = switch (ip + ":" + port) {
+            case LEAKY -> Map.of("site", "paris", "note", MARKUP);
+            case AXI -> Map.of("site", "berlin");
+            default -> Map.of("site", "paris");
+        };
         return ProbeResult.newBuilder().setRequestId("r-" + requests.incrementAndGet()).setTargetId(ip + ":" + port).setHost(ip).setIp(ip)
+                .setLabels(labels)
                 .setPort(port).setVantage(vantage).setZone(zone).setOutcome(outcome)
                 .setMilter(outcome == Outcome.MILTER ? MilterHandshake.newBuilder().setVersion(6).setActions(0x1F).setProtocol(0x7F).build() : null)
                 .setProduct(outcome == Outcome.AXIMILTER ? "AXIGEN AXIMilter" : null)

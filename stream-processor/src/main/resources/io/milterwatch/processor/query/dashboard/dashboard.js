@@ -12,7 +12,11 @@
 
   const model = {
     targets: [],
-    unavailable: [],
+    summary: null,
+    cursor: null,
+    next: null,
+    previous: [],
+    failingPages: 1,
     alerts: [],
     alertIds: new Set(),
     fresh: new Set(),
@@ -250,9 +254,14 @@
     $('#feed').replaceChildren(...items);
   }
 
-  // ------------------------------------------------------------------ targets
+  // ------------------------------------------------------------------ endpoints: counts, one page, failing targets
 
+  // Nothing here fetches the whole estate: counts come from /api/summary (counters), endpoints one page
+  // at a time from /api/state?limit= (filtered and searched by the server), failing targets a page at a time.
+  const PAGE_SIZE = 100;
+  const FAILING_PAGE = 50;
   let refreshTimer = null;
+  let searchTimer = null;
 
   function scheduleRefresh() {
     if (!refreshTimer) {
@@ -263,74 +272,149 @@
     }
   }
 
+  /** What is on screen, again: the counts, the page shown (same cursor, same filters) and the failing targets. */
   async function refreshOverview() {
-    const body = await api('/api/overview');
-    model.targets = body.targets || [];
-    model.unavailable = body.unavailable || [];
+    await Promise.all([loadSummary(), loadPage(), loadFailing()]);
+  }
+
+  async function loadSummary() {
+    const body = await api('/api/summary');
+    model.summary = body;
     $('#updated').textContent = 'updated ' + time(body.generatedAtMs);
     const problems = [];
-    if (model.unavailable.length) {
-      problems.push('Not every instance answered: ' + model.unavailable.join('; '));
+    if ((body.unavailable || []).length) {
+      problems.push('Not every instance answered: ' + body.unavailable.join('; '));
     }
     if (body.undecodableStoreValues) {
       problems.push('Degraded: ' + body.undecodableStoreValues + ' stored value(s) could not be decoded and went to the DLQ'
         + ' (see `milterwatch state`)');
     }
     showProblem(problems.length ? problems.join(' ') : null);
+    $('#summary').textContent = body.endpoints + ' endpoint(s) of ' + body.targets + ' target(s); '
+      + body.failingTargets + ' failing target(s)';
+    renderStateFilter();
+  }
+
+  function pageQuery() {
+    const q = new URLSearchParams();
+    q.set('limit', String(PAGE_SIZE));
+    if (model.cursor) {
+      q.set('cursor', model.cursor);
+    }
+    if (model.stateFilter !== 'ALL') {
+      q.set('state', model.stateFilter);
+    }
+    if (model.text.trim()) {
+      q.set('q', model.text.trim());
+    }
+    return q.toString();
+  }
+
+  async function loadPage() {
+    const asked = pageQuery();
+    const body = await api('/api/state?' + asked);
+    if (asked !== pageQuery()) {
+      return; // the filters or the page changed while this one was on its way
+    }
+    model.targets = body.items || [];
+    model.next = body.next;
+    if ((body.unavailable || []).length) {
+      showProblem('Not every instance answered; this page may miss endpoints: ' + body.unavailable.join('; '));
+    }
     renderTargets();
     if (model.selected) {
       renderHistory();
     }
+    if (window.milterwatchFirstPaintMs === undefined) {
+      window.milterwatchFirstPaintMs = performance.now();
+    }
   }
 
-  function searchText(t) {
-    const labels = Object.entries(t.labels || {}).map(([k, v]) => k + '=' + v);
-    const products = Object.values(t.vantages || {}).map((v) => v.product || '');
-    return [t.key, t.targetId, t.product || '', ...labels, ...products].join('\n').toLowerCase();
+  /** A new filter or search: back to the first page. */
+  function restart() {
+    model.cursor = null;
+    model.previous = [];
+    loadPage().catch(handle);
   }
 
-  function matches(t, words) {
-    const text = searchText(t);
-    return words.every((w) => text.includes(w));
+  function nextPage() {
+    if (model.next) {
+      model.previous.push(model.cursor);
+      model.cursor = model.next;
+      loadPage().catch(handle);
+    }
+  }
+
+  function previousPage() {
+    if (model.previous.length) {
+      model.cursor = model.previous.pop();
+      loadPage().catch(handle);
+    }
   }
 
   function renderTargets() {
-    const words = model.text.toLowerCase().split(/\s+/).filter(Boolean);
-    const byText = model.targets.filter((t) => matches(t, words));
-    const counts = {};
-    for (const t of byText) {
-      counts[t.state] = (counts[t.state] || 0) + 1;
-    }
-    renderStateFilter(byText.length, counts);
-    const shown = byText.filter((t) => model.stateFilter === 'ALL' || t.state === model.stateFilter);
-    const groups = STATES.concat(Object.keys(counts).filter((s) => !STATES.includes(s)))
+    const shown = model.targets;
+    const present = [...new Set(shown.map((t) => t.state))];
+    const groups = STATES.concat(present.filter((s) => !STATES.includes(s)))
       .map((state) => ({ state, items: shown.filter((t) => t.state === state) }))
       .filter((g) => g.items.length > 0)
       .map((g) => el('section', { class: 'group', dataset: { state: g.state } },
-        el('h2', null, badge(g.state), ' ', el('span', { class: 'count' }, g.items.length)),
+        el('h2', null, badge(g.state), ' ', el('span', { class: 'count' }, g.items.length), el('span', { class: 'muted' }, ' on this page')),
         g.items.map(card)));
     $('#targets').replaceChildren(...groups);
+    const page = model.previous.length + 1;
+    $('#page-info').textContent = 'page ' + page + (shown.length ? ': ' + shown[0].key + ' … ' + shown[shown.length - 1].key : '');
+    $('#prev').disabled = model.previous.length === 0;
+    $('#next').disabled = !model.next;
     const none = $('#no-targets');
-    if (model.targets.length === 0) {
+    const filtered = model.stateFilter !== 'ALL' || model.text.trim();
+    if (shown.length === 0 && !filtered && model.previous.length === 0) {
       none.textContent = 'No ip:port has a state yet: add a target (milterwatch targets add HOST:PORT) and wait for its first probe.';
     } else if (shown.length === 0) {
-      none.textContent = 'Nothing matches the filter.';
+      none.textContent = model.next ? 'Nothing matches on this stretch of the estate; try the next page.' : 'Nothing matches the filter.';
     }
     none.hidden = shown.length > 0;
   }
 
-  function renderStateFilter(total, counts) {
-    const button = (state, label, n) => el('button', {
-      type: 'button',
-      class: 'chip' + (n === 0 ? ' empty' : ''),
-      dataset: { state },
-      'aria-pressed': model.stateFilter === state ? 'true' : 'false',
-      onclick: () => {
-        model.stateFilter = model.stateFilter === state && state !== 'ALL' ? 'ALL' : state;
-        renderTargets();
-      },
-    }, label, ' ', el('span', { class: 'count' }, n));
-    $('#state-filter').replaceChildren(button('ALL', 'all', total), ...STATES.map((s) => button(s, s, counts[s] || 0)));
+  /** The state buttons: made once, then only their counts and pressed state change (a click never meets a replaced button). */
+  function renderStateFilter() {
+    const by = (model.summary && model.summary.byState) || {};
+    const total = model.summary ? model.summary.endpoints : 0;
+    const box = $('#state-filter');
+    if (!box.children.length) {
+      const button = (state, label) => el('button', {
+        type: 'button',
+        class: 'chip',
+        dataset: { state },
+        onclick: () => {
+          model.stateFilter = model.stateFilter === state && state !== 'ALL' ? 'ALL' : state;
+          renderStateFilter();
+          restart();
+        },
+      }, label, ' ', el('span', { class: 'count' }, '0'));
+      box.replaceChildren(button('ALL', 'all'), ...STATES.map((s) => button(s, s)));
+    }
+    for (const b of box.children) {
+      const state = b.dataset.state;
+      const n = state === 'ALL' ? total : (by[state] || 0);
+      b.querySelector('.count').textContent = String(n);
+      b.classList.toggle('empty', n === 0);
+      b.setAttribute('aria-pressed', model.stateFilter === state ? 'true' : 'false');
+    }
+  }
+
+  async function loadFailing() {
+    const body = await api('/api/targets?failing=true&limit=' + (FAILING_PAGE * model.failingPages));
+    const items = body.items || [];
+    $('#failing').hidden = items.length === 0;
+    $('#failing-count').textContent = model.summary ? String(model.summary.failingTargets) : String(items.length);
+    $('#failing-more').hidden = !body.next || FAILING_PAGE * (model.failingPages + 1) > 1000;
+    $('#failing-list').replaceChildren(...items.map((t) => el('li', { class: 'failing-target', dataset: { id: t.id } },
+      el('code', { class: 'target-id' }, t.id), ' ',
+      (t.ports || []).length || (t.portRanges || []).length
+        ? el('span', { class: 'muted' }, 'ports ', [...(t.ports || []), ...(t.portRanges || [])].join(','), ' ') : null,
+      el('span', { class: 'error' }, t.error),
+      el('span', { class: 'muted' }, ' · last probed ', time(t.lastProbedAtMs), ' · failing since ', time(t.failingSinceMs)))));
   }
 
   /** A details element whose open state survives the periodic re-render. */
@@ -458,7 +542,14 @@
     takeTokenFromFragment();
     $('#search').addEventListener('input', (ev) => {
       model.text = ev.target.value;
-      renderTargets();
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(restart, 250);
+    });
+    $('#next').addEventListener('click', nextPage);
+    $('#prev').addEventListener('click', previousPage);
+    $('#failing-more').addEventListener('click', () => {
+      model.failingPages += 1;
+      loadFailing().catch(handle);
     });
     $('#login').addEventListener('submit', (ev) => {
       ev.preventDefault();
