@@ -42,8 +42,8 @@ class BenchEstateIT {
         final String text = out.toString();
         assertThat(code).as(text + err).isZero();
         assertThat(text).contains("import: 2,000 targets in ")
-                .containsPattern("first full sweep: all 2,000 endpoints had a result [0-9.]+ s after the import began")
-                .containsPattern("probes: [0-9,]+ results/s over")
+                .containsPattern("first full sweep: all 2,000 endpoints probed \\(a result other than ERROR\\) [0-9.]+ s after the import began")
+                .containsPattern("probes: [0-9,]+ results/s over [0-9]+ s of steady state, [0-9,]+/s of them probed")
                 .containsPattern("(?m)^scheduler: ")
                 .containsPattern("cpu: processor [0-9.]+ % of a core, worker [0-9.]+ % of a core")
                 .containsPattern("api /api/summary: (p50 [0-9.]+ ms, p99 [0-9.]+ ms|not measured: answers 404)")
@@ -63,6 +63,7 @@ class BenchEstateIT {
         // the two real listeners answered the handshake, the silent addresses refused the connection
         assertThat(report.at("/sweep/outcomes/MILTER").asLong()).isPositive();
         assertThat(report.at("/sweep/outcomes/CLOSED").asLong()).isPositive();
+        assertThat(report.at("/sweep/endpointsProbed").asInt()).isEqualTo(2000);
         assertThat(report.at("/steady/results").asLong()).isPositive();
         assertThat(report.at("/heap/processor/heapUsedAfterGcBytes").asLong()).isPositive();
         assertThat(report.at("/heap/worker/heapUsedAfterGcBytes").asLong()).isPositive();

@@ -136,9 +136,12 @@ public final class BenchEstateCommand implements Callable<Integer> {
             machine();
             progress("starting the embedded broker in %s", dir);
             try (EmbeddedKafka broker = EmbeddedKafka.start(dir, "localhost", EmbeddedKafka.freePort(), EmbeddedKafka.freePort())) {
-                run(dir, broker, milters, roles);
-            } finally {
-                roles.forEach(Role::stop);
+                try {
+                    run(dir, broker, milters, roles);
+                } finally {
+                    // the roles before the broker, so that they close cleanly
+                    roles.forEach(Role::stop);
+                }
             }
         } finally {
             Runtime.getRuntime().removeShutdownHook(reaper);
@@ -317,34 +320,40 @@ public final class BenchEstateCommand implements Callable<Integer> {
         final long deadline = importStart + TimeUnit.SECONDS.toNanos(sweepTimeout);
         long lastCount = sweep.results.get();
         long last = System.nanoTime();
-        while (sweep.fullAt == 0 && System.nanoTime() < deadline) {
+        while (sweep.probedAt == 0 && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(Math.min(5000, Math.max(200, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
             processor.requireAlive();
             worker.requireAlive();
             sweep.requireHealthy();
             final long now = System.nanoTime();
             final long count = sweep.results.get();
-            progress("sweep: %,d / %,d endpoints with a result, %,.0f results/s", sweep.distinct.get(), targets,
-                    (count - lastCount) / ((now - last) / 1e9));
+            progress("sweep: %,d / %,d endpoints with a result, %,d probed (a result other than ERROR), %,.0f results/s", sweep.distinct.get(), targets,
+                    sweep.probed.get(), (count - lastCount) / ((now - last) / 1e9));
             lastCount = count;
             last = now;
         }
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("endpointsWithResult", sweep.distinct.get());
+        m.put("endpointsProbed", sweep.probed.get());
         m.put("outcomes", sweep.outcomes());
-        if (sweep.fullAt == 0) {
-            line("first full sweep", String.format(Locale.ROOT, "not reached: %,d of %,d endpoints had a result after %d s (--sweep-timeout); outcomes %s",
-                    sweep.distinct.get(), targets, sweepTimeout, sweep.outcomes()));
+        m.put("errors", sweep.errors());
+        final String anyResult = sweep.fullAt == 0 ? String.format(Locale.ROOT, "%,d had any result", sweep.distinct.get())
+                : String.format(Locale.ROOT, "every endpoint had some result (ERROR included) %.1f s after the import began", (sweep.fullAt - importStart) / 1e9);
+        final String errors = sweep.errors().isEmpty() ? "" : "; ERROR results by reason " + sweep.errors();
+        if (sweep.probedAt == 0) {
+            line("first full sweep", String.format(Locale.ROOT, "not reached: %,d of %,d endpoints probed (a result other than ERROR) after %d s "
+                    + "(--sweep-timeout), %s; outcomes %s%s", sweep.probed.get(), targets, sweepTimeout, anyResult, sweep.outcomes(), errors));
             m.put("reached", false);
         } else {
-            final double fromStart = (sweep.fullAt - importStart) / 1e9;
-            final double fromEnd = (sweep.fullAt - importEnd) / 1e9;
-            line("first full sweep", String.format(Locale.ROOT, "all %,d endpoints had a result %.1f s after the import began (%.1f s after it ended) "
-                    + "= %,.0f probes/s; outcomes %s", targets, fromStart, fromEnd, targets / fromStart, sweep.outcomes()));
+            final double fromStart = (sweep.probedAt - importStart) / 1e9;
+            final double fromEnd = (sweep.probedAt - importEnd) / 1e9;
+            line("first full sweep", String.format(Locale.ROOT, "all %,d endpoints probed (a result other than ERROR) %.1f s after the import began "
+                    + "(%.1f s after it ended) = %,.0f endpoints/s; %s; outcomes %s%s", targets, fromStart, fromEnd, targets / fromStart, anyResult,
+                    sweep.outcomes(), errors));
             m.put("reached", true);
             m.put("secondsFromImportStart", round(fromStart));
             m.put("secondsFromImportEnd", round(fromEnd));
-            m.put("probesPerSecond", Math.round(targets / fromStart));
+            m.put("endpointsPerSecond", Math.round(targets / fromStart));
         }
         report.put("sweep", m);
     }
@@ -366,10 +375,11 @@ public final class BenchEstateCommand implements Callable<Integer> {
         steadyEnd = Snapshot.take(broker.logDir(), sweep, processor, worker, metrics(processor));
         final double seconds = (steadyEnd.at - steadyStart.at) / 1e9;
         final long results = steadyEnd.results - steadyStart.results;
-        line("probes", String.format(Locale.ROOT, "%,.0f results/s over %.0f s of steady state (%,d targets every %d s need %,.0f/s)",
-                results / seconds, seconds, targets, interval, (double) targets / interval));
+        final long probes = steadyEnd.probes - steadyStart.probes;
+        line("probes", String.format(Locale.ROOT, "%,.0f results/s over %.0f s of steady state, %,.0f/s of them probed (not ERROR); "
+                + "%,d targets every %d s need %,.0f/s", results / seconds, seconds, probes / seconds, targets, interval, (double) targets / interval));
         report.put("steady", Map.of("seconds", round(seconds), "results", results, "resultsPerSecond", Math.round(results / seconds),
-                "neededPerSecond", round((double) targets / interval)));
+                "probesPerSecond", Math.round(probes / seconds), "neededPerSecond", round((double) targets / interval)));
 
         final Map<String, Object> s = new LinkedHashMap<>();
         final Double c0 = steadyStart.metric("milterwatch_schedule_tick_seconds_count");
@@ -421,7 +431,13 @@ public final class BenchEstateCommand implements Callable<Integer> {
     private Map<String, Object> time(final String path, final int processorPort, final boolean follow) throws Exception {
         final String base = "http://127.0.0.1:" + processorPort;
         final Map<String, Object> m = new LinkedHashMap<>();
-        final Answer first = fetch(base + path);
+        Answer first = fetch(base + path);
+        // 503 while a stream thread rebalances or restores: wait for it, as a user would reload
+        final long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (first.status == 503 && System.nanoTime() < readyBy) {
+            TimeUnit.SECONDS.sleep(1);
+            first = fetch(base + path);
+        }
         m.put("status", first.status);
         if (first.status != 200) {
             line("api " + path, "not measured: answers " + first.status + (first.status == 404 ? " (no such endpoint in this build)" : "")
@@ -771,9 +787,24 @@ public final class BenchEstateCommand implements Callable<Integer> {
         return byTopic;
     }
 
+    /** Disk a directory takes: allocated blocks by {@code du} (Kafka's index files are sparse), else the files' sizes. */
     static long treeBytes(final Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return 0;
+        }
+        try {
+            final Process du = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
+            final String text;
+            try (InputStream in = du.getInputStream()) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (du.waitFor(60, TimeUnit.SECONDS) && du.exitValue() == 0) {
+                return Long.parseLong(text.trim().split("\\s+")[0]);
+            }
+        } catch (final IOException | RuntimeException e) {
+            // no du here: the files' sizes below
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         final AtomicLong sum = new AtomicLong();
         try (Stream<Path> files = Files.walk(dir)) {
@@ -799,10 +830,11 @@ public final class BenchEstateCommand implements Callable<Integer> {
     // ---------------------------------------------------------------- parts
 
     /** What the window's start and end are compared by. */
-    private record Snapshot(long at, long logBytes, long results, double processorCpu, double workerCpu, String processorMetrics) {
+    private record Snapshot(long at, long logBytes, long results, long probes, double processorCpu, double workerCpu, String processorMetrics) {
 
         static Snapshot take(final Path logDir, final Sweep sweep, final Role processor, final Role worker, final String metrics) throws IOException {
-            return new Snapshot(System.nanoTime(), segmentBytes(logDir), sweep.results.get(), processor.cpuSeconds(), worker.cpuSeconds(), metrics);
+            return new Snapshot(System.nanoTime(), segmentBytes(logDir), sweep.results.get(), sweep.probes.get(), processor.cpuSeconds(),
+                    worker.cpuSeconds(), metrics);
         }
 
         Double metric(final String name) {
@@ -918,11 +950,16 @@ public final class BenchEstateCommand implements Callable<Integer> {
         private final String bootstrap;
         private final String topic;
         private final BitSet seen;
+        private final BitSet probedSet;
+        private final Map<String, Long> errorReasons = new java.util.concurrent.ConcurrentHashMap<>();
         private final int silent;
         private final Map<String, Integer> real = new HashMap<>();
         private final int total;
         final AtomicLong results = new AtomicLong();
         final AtomicInteger distinct = new AtomicInteger();
+        final AtomicInteger probed = new AtomicInteger();
+        final AtomicLong probes = new AtomicLong();
+        volatile long probedAt;
         private final Map<Outcome, AtomicLong> outcomes = new EnumMap<>(Outcome.class);
         private final AtomicBoolean stop = new AtomicBoolean();
         private volatile Exception failure;
@@ -934,6 +971,7 @@ public final class BenchEstateCommand implements Callable<Integer> {
             this.silent = silent;
             this.total = silent + listeners.size();
             this.seen = new BitSet(total);
+            this.probedSet = new BitSet(total);
             for (final InetSocketAddress a : listeners) {
                 real.put(a.getAddress().getHostAddress() + ":" + a.getPort(), silent + real.size());
             }
@@ -961,6 +999,18 @@ public final class BenchEstateCommand implements Callable<Integer> {
                                 fullAt = System.nanoTime();
                             }
                         }
+                        if (result.getOutcome() == Outcome.ERROR) {
+                            // an expired request is answered with ERROR, not probed: counted by its reason (numbers elided)
+                            final String why = result.getError() == null ? "(no reason)" : result.getError().replaceAll("[0-9]+", "N");
+                            if (errorReasons.size() < 10 || errorReasons.containsKey(why)) {
+                                errorReasons.merge(why.length() > 80 ? why.substring(0, 80) : why, 1L, Long::sum);
+                            }
+                        } else if (probes.incrementAndGet() > 0 && i >= 0 && !probedSet.get(i)) {
+                            probedSet.set(i);
+                            if (probed.incrementAndGet() == total) {
+                                probedAt = System.nanoTime();
+                            }
+                        }
                     }
                 }
             } catch (final Exception e) {
@@ -975,6 +1025,10 @@ public final class BenchEstateCommand implements Callable<Integer> {
             }
             final int i = EstateAddresses.index(key);
             return i < silent ? i : -1;
+        }
+
+        Map<String, Long> errors() {
+            return new TreeMap<>(errorReasons);
         }
 
         Map<String, Long> outcomes() {
