@@ -231,7 +231,7 @@ public final class BenchEstateCommand implements Callable<Integer> {
             steady(broker, stateDir, sweep, processor, worker);
             // Heap and disk before the API and the dashboard: what a large answer costs is theirs to show, not the heap's.
             heaps(processor, worker);
-            disk(broker, stateDir);
+            disk(broker, stateDir, topics);
             api(processorPort);
             dashboard(processorPort);
         } finally {
@@ -630,7 +630,7 @@ public final class BenchEstateCommand implements Callable<Integer> {
         report.put("heap", m);
     }
 
-    private void disk(final EmbeddedKafka broker, final Path stateDir) throws IOException {
+    private void disk(final EmbeddedKafka broker, final Path stateDir, final Topics names) throws IOException {
         final Map<String, Object> m = new LinkedHashMap<>();
         final long grown = steadyEnd.logBytes - steadyStart.logBytes;
         final long results = steadyEnd.results - steadyStart.results;
@@ -648,10 +648,22 @@ public final class BenchEstateCommand implements Callable<Integer> {
             final double perProbe = (double) grown / results;
             final double atDefault = perProbe * 1000 * 86_400 / 300;
             final double atInterval = perProbe * 1000 * 86_400 / interval;
+            // Only the high-volume topics keep a day (topic.retention.ms); the compacted ones (targets, state, store
+            // changelogs) are bounded by their keys once cleaned, so their growth per result is shown apart.
+            long timeBounded = 0;
+            for (final String t : names.highVolume()) {
+                timeBounded += steadyEnd.byTopic.getOrDefault(t, 0L) - steadyStart.byTopic.getOrDefault(t, 0L);
+            }
+            final double boundedPerProbe = (double) timeBounded / results;
+            final double boundedAtDefault = boundedPerProbe * 1000 * 86_400 / 300;
             perDay = String.format(Locale.ROOT, "%,.0f bytes of log segments per probe result (+%,.1f MB for %,d results in the window); "
-                    + "per 1,000 endpoints per day: %,.0f MB at the default 300 s interval (%,.0f MB at %d s)", perProbe, grown / 1048576.0, results,
-                    atDefault / 1048576, atInterval / 1048576, interval);
+                    + "per 1,000 endpoints per day: %,.0f MB at the default 300 s interval (%,.0f MB at %d s); of which the time-bounded "
+                    + "high-volume topics %,.0f bytes per result = %,.0f MB per 1,000 endpoints per day at 300 s, the rest compacted topics "
+                    + "and changelogs (bounded by compaction)", perProbe, grown / 1048576.0, results, atDefault / 1048576, atInterval / 1048576,
+                    interval, boundedPerProbe, boundedAtDefault / 1048576);
             m.put("bytesPerProbe", Math.round(perProbe));
+            m.put("timeBoundedBytesPerProbe", Math.round(boundedPerProbe));
+            m.put("timeBoundedMbPer1000EndpointsPerDayAt300s", round(boundedAtDefault / 1048576));
             m.put("mbPer1000EndpointsPerDayAt300s", round(atDefault / 1048576));
             m.put("mbPer1000EndpointsPerDayAtInterval", round(atInterval / 1048576));
         }
@@ -765,11 +777,7 @@ public final class BenchEstateCommand implements Callable<Integer> {
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : -1;
     }
 
-    /** Bytes in the log segments ({@code *.log}) under a broker's log dir: what grows with records (indexes are preallocated). */
-    static long segmentBytes(final Path logDir) throws IOException {
-        return segmentBytesByTopic(logDir).values().stream().mapToLong(Long::longValue).sum();
-    }
-
+    /** Bytes in the log segments ({@code *.log}) under a broker's log dir per topic: what grows with records (indexes are preallocated). */
     static Map<String, Long> segmentBytesByTopic(final Path logDir) throws IOException {
         final Map<String, Long> byTopic = new TreeMap<>();
         try (Stream<Path> files = Files.walk(logDir)) {
@@ -830,11 +838,13 @@ public final class BenchEstateCommand implements Callable<Integer> {
     // ---------------------------------------------------------------- parts
 
     /** What the window's start and end are compared by. */
-    private record Snapshot(long at, long logBytes, long results, long probes, double processorCpu, double workerCpu, String processorMetrics) {
+    private record Snapshot(long at, long logBytes, Map<String, Long> byTopic, long results, long probes, double processorCpu, double workerCpu,
+            String processorMetrics) {
 
         static Snapshot take(final Path logDir, final Sweep sweep, final Role processor, final Role worker, final String metrics) throws IOException {
-            return new Snapshot(System.nanoTime(), segmentBytes(logDir), sweep.results.get(), sweep.probes.get(), processor.cpuSeconds(),
-                    worker.cpuSeconds(), metrics);
+            final Map<String, Long> byTopic = segmentBytesByTopic(logDir);
+            return new Snapshot(System.nanoTime(), byTopic.values().stream().mapToLong(Long::longValue).sum(), byTopic, sweep.results.get(),
+                    sweep.probes.get(), processor.cpuSeconds(), worker.cpuSeconds(), metrics);
         }
 
         Double metric(final String name) {
