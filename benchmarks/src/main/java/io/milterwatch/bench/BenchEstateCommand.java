@@ -556,6 +556,8 @@ public final class BenchEstateCommand implements Callable<Integer> {
         final Path profile = Files.createTempDirectory("bench-estate-chromium");
         final ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
+        // get() returns at DOMContentLoaded; the page's own fetching and drawing are what the polling below times
+        options.setPageLoadStrategy(org.openqa.selenium.PageLoadStrategy.EAGER);
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000",
                 "--user-data-dir=" + profile, "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-default-apps",
                 "--disable-sync", "--disable-background-networking", "--disable-component-update", "--disable-domain-reliability", "--no-pings",
@@ -585,7 +587,7 @@ public final class BenchEstateCommand implements Callable<Integer> {
                                         + "return {fcp: p ? p.startTime : null, now: performance.now(), shown: t.includes(arguments[0])};",
                                 Integer.toString(targets));
                         r = answer;
-                    } catch (final org.openqa.selenium.ScriptTimeoutException e) {
+                    } catch (final org.openqa.selenium.ScriptTimeoutException | org.openqa.selenium.TimeoutException e) {
                         // the page's main thread is busy (drawing, say): ask again until the deadline
                         continue;
                     }
