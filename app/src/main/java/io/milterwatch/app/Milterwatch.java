@@ -1,5 +1,6 @@
 package io.milterwatch.app;
 
+import io.milterwatch.bench.BenchEstateCommand;
 import io.milterwatch.bench.BenchProbeCommand;
 import io.milterwatch.bench.BenchStreamsCommand;
 import io.milterwatch.cli.Main;
@@ -24,6 +25,6 @@ public final class Milterwatch {
     }
 
     public static CommandLine commandLine() {
-        return Main.commandLine(new DemoCommand(), new BenchProbeCommand(), new BenchStreamsCommand());
+        return Main.commandLine(new DemoCommand(), new BenchProbeCommand(), new BenchStreamsCommand(), new BenchEstateCommand());
     }
 }
