@@ -42,9 +42,11 @@ public final class WorkerSettings {
     public static final Setting SOURCE_ADDRESS = new Setting("worker.source.address", "",
             "Local address probes are sent from (an IP literal; empty: the system's choice). Lets two vantages on one host "
                     + "reach a target from different sources");
-    public static final Setting MAX_POLL_RECORDS = new Setting("worker.max.poll.records", "100",
+    public static final Setting MAX_POLL_RECORDS = new Setting("worker.max.poll.records", "1000",
             "Probe requests taken per poll, and at most in flight at once; each result is published when its probe ends, offsets are "
-                    + "committed in order once the results are acknowledged");
+                    + "committed in order once the results are acknowledged. A request stays in flight until the broker acknowledges its "
+                    + "results (tens of ms on a busy broker), so this bounds the requests per second: at 100, about 1,900/s on one "
+                    + "machine, short of the 3,333/s that 1,000,000 targets every 300 s need");
 
     public static final Setting HTTP_HOST = new Setting("worker.http.host", "127.0.0.1",
             "Address the worker's /metrics, /health/live and /health/ready bind to (loopback by default)");

@@ -102,8 +102,10 @@ public final class MilterwatchTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REGISTRY_STORE), Serdes.String(),
                 StoreDeadLetters.guard(Records.TARGET)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE), Serdes.String(), Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_INDEX_STORE), Serdes.String(),
-                Serdes.ByteArray()));
+        // The time-ordered index of the schedule: in memory and not logged, rebuilt from the schedule store when its
+        // task starts, so that a tick's writes are the schedule's own (one per target requested), not three.
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SCHEDULE_INDEX_STORE), Serdes.String(),
+                Serdes.ByteArray()).withLoggingDisabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPOSURE_STORE), Serdes.String(),
                 StoreDeadLetters.guard(Records.EXPOSURE_STATE)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TARGET_HEALTH_STORE), Serdes.String(),

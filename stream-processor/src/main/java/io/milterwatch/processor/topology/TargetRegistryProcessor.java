@@ -26,11 +26,11 @@ import org.slf4j.LoggerFactory;
  * ({@code NEW}); a tombstone removes it. A wall-clock punctuator re-requests every target whose
  * interval (plus up to 10% jitter, so that targets spread out) has elapsed ({@code SCHEDULED}).
  *
- * <p>The schedule is two changelogged stores, so a restart keeps it: the next-due time per target
- * id, and a time-ordered index of the same entries ({@link ScheduleIndex}) that a tick reads from
- * its start up to now. A tick costs what is due, not what is registered; it requests at most
- * {@code maxPerTick} probes and leaves the rest due for the next tick. A schedule written before the
- * index existed is indexed once, when the task starts.
+ * <p>The next-due time per target id is a changelogged store, so a restart keeps the schedule; a
+ * time-ordered index of the same entries ({@link ScheduleIndex}), in memory and rebuilt from it
+ * when the task starts, is what a tick reads, from where the last tick stopped up to now. A tick
+ * costs what is due, not what is registered (one schedule write per target requested); it requests
+ * at most {@code maxPerTick} probes and leaves the rest due for the next tick.
  */
 final class TargetRegistryProcessor implements Processor<String, Target, String, ProbeRequest> {
 
@@ -46,9 +46,10 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
     private KeyValueStore<String, byte[]> index;
     private String taskId;
     /**
-     * Where the next tick's range starts: every index entry below it has been requested and removed.
-     * Removed entries stay behind in RocksDB as tombstones until compaction; a range from the start
-     * of time would step over all of them at every tick. New entries are always due in the future.
+     * Where the next tick's range starts: every index entry below it has been requested and removed,
+     * and new entries are always due in the future (were the index in RocksDB, its removed entries
+     * would stay behind as tombstones until compaction, and a range from the start of time would
+     * step over all of them at every tick).
      */
     private String scanFrom = ScheduleIndex.FIRST;
 
@@ -81,17 +82,16 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         this.registry = context.getStateStore(MilterwatchTopology.REGISTRY_STORE);
         this.schedule = context.getStateStore(MilterwatchTopology.SCHEDULE_STORE);
         this.index = context.getStateStore(MilterwatchTopology.SCHEDULE_INDEX_STORE);
-        indexEarlierSchedule();
+        indexSchedule();
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::dueProbes);
     }
 
-    /** A schedule kept by a version without the index (or an index lost with its changelog): indexed once, here. */
-    private void indexEarlierSchedule() {
-        try (KeyValueIterator<String, byte[]> any = index.all()) {
-            if (any.hasNext()) {
-                return;
-            }
-        }
+    /**
+     * The index lives in memory and is not logged: built here from the schedule store (restored
+     * from its changelog, or kept by a version before the index existed) when the task starts.
+     */
+    private void indexSchedule() {
+        final long started = System.nanoTime();
         final List<KeyValue<String, Long>> entries = new ArrayList<>();
         try (KeyValueIterator<String, Long> all = schedule.all()) {
             all.forEachRemaining(entries::add);
@@ -100,7 +100,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
             index.put(ScheduleIndex.key(entry.value, entry.key), ScheduleIndex.PRESENT);
         }
         if (!entries.isEmpty()) {
-            LOG.info("task {}: indexed the schedule of {} target(s) kept by an earlier version", taskId, entries.size());
+            LOG.info("task {}: schedule of {} target(s) indexed in {} ms", taskId, entries.size(), (System.nanoTime() - started) / 1_000_000);
         }
     }
 
@@ -204,6 +204,17 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         metrics.scheduleTick(taskId, System.nanoTime() - started, requested, overdue);
     }
 
+    /**
+     * A random (version 4) UUID from the thread's own generator: request ids need to be unique, not
+     * unpredictable, and {@link UUID#randomUUID()} takes a lock on a shared SecureRandom per call.
+     */
+    static String requestId() {
+        final ThreadLocalRandom random = ThreadLocalRandom.current();
+        final long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        final long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
+    }
+
     private static long nextDue(final long now, final Target target) {
         final long interval = target.getIntervalSeconds() * 1000L;
         return now + interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1);
@@ -212,7 +223,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
     private ProbeRequest request(final Target target, final ProbeReason reason, final long now) {
         final long validFor = Math.min(deadline.toMillis(), target.getIntervalSeconds() * 1000L);
         return ProbeRequest.newBuilder()
-                .setRequestId(UUID.randomUUID().toString())
+                .setRequestId(requestId())
                 .setTargetId(target.getId())
                 .setHost(target.getHost())
                 .setPorts(target.getPorts())
