@@ -408,6 +408,20 @@ public final class BenchEstateCommand implements Callable<Integer> {
             s.put("maxMs", max == null ? null : round(max * 1000));
             s.put("duePerTick", d0 != null && d1 != null ? round((d1 - d0) / ticks) : null);
             s.put("percentOfACore", round((s1 - s0) / seconds * 100));
+            // The thread's CPU clock: what the ticks cost, without the time they waited for a core.
+            final Double cpu0 = steadyStart.metric("milterwatch_schedule_cpu_seconds_total");
+            final Double cpu1 = steadyEnd.metric("milterwatch_schedule_cpu_seconds_total");
+            if (cpu0 != null && cpu1 != null && d0 != null && d1 != null && d1 > d0) {
+                final double perTarget = (cpu1 - cpu0) / (d1 - d0);
+                final double steadyShare = perTarget * targets / interval * 100;
+                line("scheduler cpu", String.format(Locale.ROOT, "%.2f ms of CPU per tick, %.1f µs per target requested; at %,d targets every %d s "
+                                + "(%,.0f requested per second) that is %.2f %% of a core (milterwatch_schedule_cpu_seconds_total; issue 15's "
+                                + "target: 5 %% at most)", (cpu1 - cpu0) / ticks * 1000, perTarget * 1e6, targets, interval,
+                        (double) targets / interval, steadyShare));
+                s.put("cpuMsPerTick", round((cpu1 - cpu0) / ticks * 1000));
+                s.put("cpuMicrosPerTarget", round(perTarget * 1e6));
+                s.put("cpuPercentOfACoreAtSteadyRate", round(steadyShare));
+            }
         } else {
             line("scheduler", "not measured by the timer: the processor's /metrics has no milterwatch_schedule_tick_seconds (or no tick in the window); "
                     + String.format(Locale.ROOT, "the whole processor used %.1f %% of a core (an upper bound)", processorCpu));

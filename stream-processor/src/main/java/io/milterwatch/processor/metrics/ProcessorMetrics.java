@@ -53,6 +53,7 @@ public final class ProcessorMetrics {
     public static final String SWEPT_UNANSWERED = "milterwatch.sweep.unanswered";
     public static final String SCHEDULE_TICK = "milterwatch.schedule.tick";
     public static final String SCHEDULE_DUE = "milterwatch.schedule.due";
+    public static final String SCHEDULE_CPU = "milterwatch.schedule.cpu";
     public static final String SCHEDULE_OVERDUE = "milterwatch.schedule.overdue";
     public static final String TARGET_CHANGES = "milterwatch.targets.changes";
     public static final String STALE_SCANNED = "milterwatch.stale.scanned";
@@ -72,6 +73,7 @@ public final class ProcessorMetrics {
     private final Counter sweptUnanswered;
     private final Timer scheduleTick;
     private final Counter scheduleDue;
+    private final Counter scheduleCpu;
     private final Counter targetsRegistered;
     private final Counter targetsChanged;
     private final Counter targetsRemoved;
@@ -95,6 +97,9 @@ public final class ProcessorMetrics {
         this.scheduleTick = Timer.builder(SCHEDULE_TICK)
                 .description("Time each scheduler tick takes: finding the due targets and requesting their probes").register(registry);
         this.scheduleDue = Counter.builder(SCHEDULE_DUE).description("Scheduled re-probes requested").register(registry);
+        this.scheduleCpu = Counter.builder(SCHEDULE_CPU).baseUnit("seconds")
+                .description("CPU time of the stream threads in scheduler ticks (the thread's CPU clock: waiting for a core is not counted)")
+                .register(registry);
         Gauge.builder(SCHEDULE_OVERDUE, this, ProcessorMetrics::overdue)
                 .description("Targets past their due time left for the next tick (more were due than one tick requests)").register(registry);
         this.targetsRegistered = Counter.builder(TARGET_CHANGES).tag("change", "registered")
@@ -150,9 +155,15 @@ public final class ProcessorMetrics {
         alerts[entered.ordinal()].increment();
     }
 
-    /** One scheduler tick of {@code nanos} that requested {@code due} probes and left {@code overdue} for later, in {@code taskId}. */
-    public void scheduleTick(final String taskId, final long nanos, final int due, final long overdue) {
+    /**
+     * One scheduler tick of {@code nanos} (wall clock; {@code cpuNanos} of its thread's CPU, negative
+     * when the JVM cannot tell) that requested {@code due} probes and left {@code overdue} for later, in {@code taskId}.
+     */
+    public void scheduleTick(final String taskId, final long nanos, final long cpuNanos, final int due, final long overdue) {
         scheduleTick.record(nanos, TimeUnit.NANOSECONDS);
+        if (cpuNanos >= 0) {
+            scheduleCpu.increment(cpuNanos / 1e9);
+        }
         scheduleDue.increment(due);
         overdueByTask.computeIfAbsent(taskId, t -> new AtomicLong()).set(overdue);
     }

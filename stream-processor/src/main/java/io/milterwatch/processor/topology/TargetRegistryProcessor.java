@@ -153,15 +153,23 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         index.put(ScheduleIndex.key(due, id), ScheduleIndex.PRESENT);
     }
 
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** This thread's CPU time in nanoseconds, or -1 when the JVM does not measure it. */
+    private static long threadCpu() {
+        return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : -1;
+    }
+
     private void dueProbes(final long now) {
         final long started = System.nanoTime();
+        final long cpuStarted = threadCpu();
         final List<String> due = new ArrayList<>();
         long overdue = 0;
         // Read first, write after: the store's cache must not change under an open iterator.
         final String upTo = ScheduleIndex.upTo(now);
         if (upTo.compareTo(scanFrom) < 0) {
             // The clock went back: nothing new is due until it passes where the last tick stopped.
-            metrics.scheduleTick(taskId, System.nanoTime() - started, 0, 0);
+            metrics.scheduleTick(taskId, System.nanoTime() - started, cpuSince(cpuStarted), 0, 0);
             return;
         }
         String resume = upTo;
@@ -201,7 +209,7 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
             context.forward(new Record<>(id, request(target, ProbeReason.SCHEDULED, now), now));
             requested++;
         }
-        metrics.scheduleTick(taskId, System.nanoTime() - started, requested, overdue);
+        metrics.scheduleTick(taskId, System.nanoTime() - started, cpuSince(cpuStarted), requested, overdue);
     }
 
     /**
@@ -213,6 +221,10 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
         final long high = (random.nextLong() & ~0xF000L) | 0x4000L;
         final long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(high, low).toString();
+    }
+
+    private static long cpuSince(final long cpuStarted) {
+        return cpuStarted < 0 ? -1 : threadCpu() - cpuStarted;
     }
 
     private static long nextDue(final long now, final Target target) {

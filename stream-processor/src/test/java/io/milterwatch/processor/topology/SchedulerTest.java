@@ -131,6 +131,7 @@ class SchedulerTest {
         assertThat(registry.get(ProcessorMetrics.SCHEDULE_OVERDUE).gauge().value()).isZero();
         assertThat(registry.get(ProcessorMetrics.SCHEDULE_DUE).counter().count()).isEqualTo(25.0);
         assertThat(registry.get(ProcessorMetrics.SCHEDULE_TICK).timer().count()).isGreaterThanOrEqualTo(3);
+        assertThat(registry.get(ProcessorMetrics.SCHEDULE_CPU).counter().count()).as("CPU seconds of the ticks").isPositive();
         // and: nothing is due any more
         driver.advanceWallClockTime(Duration.ofSeconds(1));
         assertThat(requests.isEmpty()).isTrue();
