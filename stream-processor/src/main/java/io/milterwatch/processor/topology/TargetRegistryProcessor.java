@@ -234,17 +234,19 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
 
     private ProbeRequest request(final Target target, final ProbeReason reason, final long now) {
         final long validFor = Math.min(deadline.toMillis(), target.getIntervalSeconds() * 1000L);
-        return ProbeRequest.newBuilder()
-                .setRequestId(requestId())
-                .setTargetId(target.getId())
-                .setHost(target.getHost())
-                .setPorts(target.getPorts())
-                .setPortRanges(target.getPortRanges())
-                .setReason(reason)
-                .setAllowedZones(target.getAllowedZones())
-                .setLabels(target.getLabels())
-                .setRequestedAtMs(now)
-                .setDeadlineMs(now + validFor)
-                .build();
+        // Set on a new instance, not through a builder: Avro's builder validates and deep-copies every field,
+        // a cost paid per scheduled request (3,333 a second at 1,000,000 targets every 300 s).
+        final ProbeRequest r = new ProbeRequest();
+        r.setRequestId(requestId());
+        r.setTargetId(target.getId());
+        r.setHost(target.getHost());
+        r.setPorts(target.getPorts());
+        r.setPortRanges(target.getPortRanges());
+        r.setReason(reason);
+        r.setAllowedZones(target.getAllowedZones());
+        r.setLabels(target.getLabels());
+        r.setRequestedAtMs(now);
+        r.setDeadlineMs(now + validFor);
+        return r;
     }
 }
