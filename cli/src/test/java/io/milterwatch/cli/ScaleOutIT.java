@@ -229,6 +229,8 @@ class ScaleOutIT {
                 if (firstAlertMs < 0 && alerts(alertTails).stream().anyMatch(x -> x.getToState() == Exposure.REMEDIATED && r2OfA.contains(x.getKey()))) {
                     firstAlertMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
                 }
+                // A fixed sampling interval, not a wait for a condition: this loop times when each answer first
+                // changes (standby, owner, first alert), so it must look at a steady rate until all three are seen.
                 Thread.sleep(100);
             }
             System.out.printf("ScaleOutIT: processor A killed after %d REMEDIATED alerts; B answered for a key of A after %d ms"

@@ -92,15 +92,17 @@ final class TargetRegistryProcessor implements Processor<String, Target, String,
      */
     private void indexSchedule() {
         final long started = System.nanoTime();
-        final List<KeyValue<String, Long>> entries = new ArrayList<>();
+        long indexed = 0;
+        // Written while the schedule store is read: another store, so no list of a million entries in between.
         try (KeyValueIterator<String, Long> all = schedule.all()) {
-            all.forEachRemaining(entries::add);
+            while (all.hasNext()) {
+                final KeyValue<String, Long> entry = all.next();
+                index.put(ScheduleIndex.key(entry.value, entry.key), ScheduleIndex.PRESENT);
+                indexed++;
+            }
         }
-        for (final KeyValue<String, Long> entry : entries) {
-            index.put(ScheduleIndex.key(entry.value, entry.key), ScheduleIndex.PRESENT);
-        }
-        if (!entries.isEmpty()) {
-            LOG.info("task {}: schedule of {} target(s) indexed in {} ms", taskId, entries.size(), (System.nanoTime() - started) / 1_000_000);
+        if (indexed > 0) {
+            LOG.info("task {}: schedule of {} target(s) indexed in {} ms", taskId, indexed, (System.nanoTime() - started) / 1_000_000);
         }
     }
 
