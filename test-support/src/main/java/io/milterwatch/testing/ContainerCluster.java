@@ -3,6 +3,8 @@ package io.milterwatch.testing;
 import java.time.Duration;
 
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.images.ImagePullPolicy;
+import org.testcontainers.images.PullPolicy;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -52,6 +54,18 @@ final class ContainerCluster implements KafkaClusterExtension.ClosableCluster {
         }
     }
 
+    /**
+     * An image under {@code localhost/} was built on this machine and no registry has it: it is
+     * never pulled, and Testcontainers' default policy is not asked. That policy lists every image
+     * the engine holds first, and podman answers the list with an error while another build is
+     * writing an image (CI builds the compose images beside this run): "checking if image ... is
+     * dangling: ... file does not exist".
+     */
+    static ImagePullPolicy pullPolicy(final DockerImageName image) {
+        final boolean local = "localhost".equals(image.getRegistry());
+        return local ? imageName -> false : PullPolicy.defaultPolicy();
+    }
+
     @SuppressWarnings("resource")
     static ContainerCluster start() {
         final DockerImageName image = image();
@@ -66,7 +80,8 @@ final class ContainerCluster implements KafkaClusterExtension.ClosableCluster {
                 // Small, like the test kit's broker: the machines that run this are shared.
                 .withEnv("KAFKA_HEAP_OPTS", "-Xmx256m -Xms256m")
                 // Testcontainers' 60 s is too little for a broker JVM on a busy two-core CI machine.
-                .withStartupTimeout(Duration.ofMinutes(4));
+                .withStartupTimeout(Duration.ofMinutes(4))
+                .withImagePullPolicy(pullPolicy(image));
         try {
             container.start();
         } catch (final RuntimeException e) {
