@@ -157,6 +157,7 @@ class WorkerKillAtScaleIT {
     private static Set<String> queue(final KafkaCluster cluster, final Topics topics, final List<MilterEmulator> milters,
             final Map<String, Integer> perEndpoint) throws Exception {
         final Set<String> ids = new HashSet<>();
+        final List<java.util.concurrent.Future<?>> sent = new ArrayList<>(REQUESTS);
         final long now = System.currentTimeMillis();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 cluster.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.ACKS_CONFIG, "all"),
@@ -169,10 +170,14 @@ class WorkerKillAtScaleIT {
                 final ProbeRequest r = ProbeRequest.newBuilder().setRequestId(id).setTargetId(listener.hostPort()).setHost("127.0.0.1")
                         .setPorts(List.of(listener.port())).setReason(ProbeReason.SCHEDULED).setAllowedZones(List.of(Zone.INTERNAL))
                         .setRequestedAtMs(now).setDeadlineMs(now + 600_000).build();
-                producer.send(new ProducerRecord<>(topics.probeRequests(), listener.hostPort().getBytes(StandardCharsets.UTF_8),
-                        Records.PROBE_REQUEST.encode(r)));
+                sent.add(producer.send(new ProducerRecord<>(topics.probeRequests(), listener.hostPort().getBytes(StandardCharsets.UTF_8),
+                        Records.PROBE_REQUEST.encode(r))));
             }
             producer.flush();
+            // A request that was not written would leave the test waiting for its result: say so now.
+            for (final java.util.concurrent.Future<?> f : sent) {
+                f.get();
+            }
         }
         return ids;
     }

@@ -15,7 +15,9 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -129,8 +131,43 @@ public final class TopicAdmin {
                 throw new IllegalStateException("timed out creating topic " + t.name(), e);
             }
         }
+        awaitLeaders(admin, created, partitions);
         boundOthers(admin, topics, created, retention);
         return created;
+    }
+
+    /**
+     * Returns once the leader of every partition of the topics created now answers for it. A topic
+     * is in the metadata a moment before its leader has taken the partition on; an idempotent
+     * producer that writes in that moment with several requests in flight can have its first
+     * request refused (NOT_LEADER_OR_FOLLOWER) and a later one accepted, and the first then fails
+     * with OUT_OF_ORDER_SEQUENCE_NUMBER on every retry until it expires: records lost (KAFKA-15591).
+     * A ListOffsets answer comes from the leader's own partition, so after it that cannot happen.
+     */
+    private static void awaitLeaders(final Admin admin, final List<String> created, final int partitions) throws InterruptedException {
+        if (created.isEmpty()) {
+            return;
+        }
+        final Map<TopicPartition, OffsetSpec> all = new java.util.HashMap<>();
+        for (final String topic : created) {
+            for (int p = 0; p < partitions; p++) {
+                all.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.listOffsets(all).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (final ExecutionException | TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the topics created (" + created + ") have no leader answering after 30 s: "
+                            + rootMessage(e), e);
+                }
+                LOG.debug("waiting for the leaders of the topics just created: {}", rootMessage(e));
+                Thread.sleep(100);
+            }
+        }
     }
 
     /**

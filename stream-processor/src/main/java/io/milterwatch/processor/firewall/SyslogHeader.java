@@ -34,7 +34,9 @@ final class SyslogHeader {
             return;
         }
         int afterTime = -1;
-        if (Times.rfc3339(s, p, zone, parsed) && s.charAt(p + 10) != ' ') {
+        // A header's time ends at a space; one that ends at a comma is the first field of a CSV
+        // record (PAN-OS without FUTURE_USE and with a high-resolution receive time).
+        if (Times.rfc3339(s, p, zone, parsed) && s.charAt(p + 10) != ' ' && (parsed.end >= n || s.charAt(parsed.end) != ',')) {
             line.headerTimeMs = parsed.epochMs;
             afterTime = parsed.end;
         } else {

@@ -71,6 +71,27 @@ class VendorFormatsTest {
     }
 
     @Test
+    void shouldReadAPanOsTrafficCsvWhenItStartsWithAHighResolutionReceiveTimeAndNoFutureUseField() {
+        // given: a TRAFFIC record as an export writes it, without FUTURE_USE, the receive time in RFC 3339
+        final String line = "2024-03-05T14:22:11.456+01:00,013201001234,TRAFFIC,drop,2561,2024/03/05 14:22:11,203.0.113.7,192.0.2.25,"
+                + "0.0.0.0,0.0.0.0,deny-milter,,,not-applicable,vsys1,untrust,trust,ethernet1/1,,,2024/03/05 14:22:11,0,1,51515,8891,"
+                + "0,0,0x0,tcp,deny,74,74,0,1,2024/03/05 14:22:11,0,any,0,7219,0x0,US,192.0.2.0-192.0.2.255,0,1,0,policy-deny";
+
+        // when
+        final FirewallEvent e = event(line);
+
+        // then: the time is the record's own, not taken for a syslog header
+        assertThat(e.getFormat()).isEqualTo("paloalto");
+        assertThat(e.getSrcIp()).isEqualTo("203.0.113.7");
+        assertThat(e.getDstIp()).isEqualTo("192.0.2.25");
+        assertThat(e.getSrcPort()).isEqualTo(51515);
+        assertThat(e.getDstPort()).isEqualTo(8891);
+        assertThat(e.getAction()).isEqualTo(FirewallAction.DROP);
+        assertThat(e.getRule()).isEqualTo("deny-milter");
+        assertThat(Instant.ofEpochMilli(e.getTimestampMs())).isEqualTo(Instant.parse("2024-03-05T13:22:11.456Z"));
+    }
+
+    @Test
     void shouldReadAPanOsLogForwardingTrafficRecordWhenItArrivesAsCef() {
         // given: the Strata Logging Service TRAFFIC CEF fields (dtz, rt, src, dst, cs1 Rule, spt, dpt, proto, act)
         final String line = "<14>1 2026-05-20T13:22:46.121Z logfwd20-x logforwarder - panwlogs - CEF:0|Palo Alto Networks|LF|2.0|TRAFFIC|drop|3|"

@@ -78,6 +78,7 @@ class DashboardIT {
     private static final String INSIDE = "192.0.2.20:8891";
     private static final String MARKUP = "<b id=\"injected\">bold</b>";
     private static final String FAILING = "nx.example.invalid:2525";
+    private static final int FAILING_TARGETS = 1_060;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicInteger requests = new AtomicInteger();
@@ -280,9 +281,28 @@ class DashboardIT {
                 producer.send(new ProducerRecord<>(topics.probeResults(), ip + ":2525", Records.PROBE_RESULT.encode(
                         result(ip, 2525, "outside", Zone.EXTERNAL, milter ? Outcome.MILTER : Outcome.CLOSED))));
             }
+            // and: more failing targets than the dashboard ever showed at once before (it stopped at 1,000)
+            final List<String> failing = new java.util.ArrayList<>();
+            for (int i = 0; i < FAILING_TARGETS; i++) {
+                final String host = String.format("nx-%04d.example.invalid", i);
+                final String id = host + ":2525";
+                failing.add(id);
+                producer.send(new ProducerRecord<>(topics.targets(), id, Records.TARGET.encode(Target.newBuilder().setId(id).setHost(host)
+                        .setPorts(List.of(2525)).setIntervalSeconds(3600).build())));
+            }
+            producer.flush();
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> summary(port).path("targets").asLong() >= FAILING_TARGETS);
+            for (final String id : failing) {
+                producer.send(new ProducerRecord<>(topics.probeResults(), id, Records.PROBE_RESULT.encode(ProbeResult.newBuilder()
+                        .setRequestId("r-" + id).setTargetId(id).setHost(id.substring(0, id.indexOf(':'))).setIp("").setPort(2525)
+                        .setVantage("inside").setZone(Zone.INTERNAL).setOutcome(Outcome.ERROR)
+                        .setError("cannot resolve host: no A or AAAA record").setTotalMs(0).setProbedAtMs(System.currentTimeMillis()).build())));
+            }
             producer.flush();
             await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> summary(port).path("endpoints").asLong() == endpoints);
+                    .until(() -> summary(port).path("endpoints").asLong() == endpoints
+                            && summary(port).path("failingTargets").asLong() == FAILING_TARGETS);
             System.out.printf("DashboardIT: %,d endpoints in the store after %.1f s%n", endpoints, (System.nanoTime() - loadStart) / 1e9);
 
             final WebDriver browser = browser();
@@ -323,6 +343,30 @@ class DashboardIT {
                 search(browser, "10.0.39.16:");
                 // then
                 eventually(() -> assertThat(keys(browser)).containsExactly("10.0.39.16:2525"));
+                // when: the failing targets are walked page by page
+                final List<String> seenFailing = new java.util.ArrayList<>();
+                eventually(() -> assertThat(failingIds(browser)).hasSize(50));
+                assertThat(browser.findElement(By.id("failing-count")).getText()).isEqualTo(Integer.toString(FAILING_TARGETS));
+                assertThat(browser.findElement(By.id("failing-prev")).isDisplayed()).isFalse();
+                final List<String> firstFailing = failingIds(browser);
+                seenFailing.addAll(firstFailing);
+                while (browser.findElement(By.id("failing-more")).isDisplayed()) {
+                    final List<String> before = failingIds(browser);
+                    browser.findElement(By.id("failing-more")).click();
+                    eventually(() -> assertThat(failingIds(browser)).isNotEmpty().doesNotContainAnyElementsOf(before));
+                    seenFailing.addAll(failingIds(browser));
+                }
+                // then: every failing target was shown once, in key order, past the old limit of 1,000
+                assertThat(seenFailing).containsExactlyElementsOf(failing);
+                assertThat(browser.findElement(By.id("failing-page")).getText()).isEqualTo("page " + ((FAILING_TARGETS + 49) / 50));
+                // when: back one page
+                final List<String> last = failingIds(browser);
+                browser.findElement(By.id("failing-prev")).click();
+                // then: the page before the last
+                eventually(() -> assertThat(failingIds(browser)).hasSize(50).doesNotContainAnyElementsOf(last));
+                assertThat(failingIds(browser)).containsExactlyElementsOf(failing.subList(seenFailing.size() - last.size() - 50,
+                        seenFailing.size() - last.size()));
+
                 // and: the page never asked for the whole estate
                 assertThat(((JavascriptExecutor) browser).executeScript(
                         "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/state') && !n.includes('limit=')).length"))
@@ -360,6 +404,14 @@ class DashboardIT {
 
     private static String chipCount(final WebDriver browser, final String state) {
         return browser.findElement(By.cssSelector("#state-filter button[data-state='" + state + "'] .count")).getText();
+    }
+
+    private static List<String> failingIds(final WebDriver browser) {
+        // Read in one script: the list is redrawn on every refresh, and elements found before one go stale.
+        @SuppressWarnings("unchecked")
+        final List<String> ids = (List<String>) ((JavascriptExecutor) browser).executeScript(
+                "return [...document.querySelectorAll('#failing-list li.failing-target')].map(e => e.dataset.id)");
+        return ids;
     }
 
     private static List<String> keys(final WebDriver browser) {

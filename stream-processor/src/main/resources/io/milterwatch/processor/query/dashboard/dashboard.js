@@ -16,7 +16,9 @@
     cursor: null,
     next: null,
     previous: [],
-    failingPages: 1,
+    failingCursor: null,
+    failingNext: null,
+    failingPrevious: [],
     alerts: [],
     alertIds: new Set(),
     fresh: new Set(),
@@ -403,12 +405,27 @@
     }
   }
 
+  /** One page of failing targets at a time, following the server's cursor (however many there are). */
   async function loadFailing() {
-    const body = await api('/api/targets?failing=true&limit=' + (FAILING_PAGE * model.failingPages));
+    const q = new URLSearchParams({ failing: 'true', limit: String(FAILING_PAGE) });
+    if (model.failingCursor) {
+      q.set('cursor', model.failingCursor);
+    }
+    const body = await api('/api/targets?' + q.toString());
     const items = body.items || [];
+    if (items.length === 0 && model.failingCursor) {
+      // The page shown has emptied (its targets recovered): back to the first page.
+      model.failingCursor = null;
+      model.failingPrevious = [];
+      return loadFailing();
+    }
+    model.failingNext = body.next || null;
     $('#failing').hidden = items.length === 0;
     $('#failing-count').textContent = model.summary ? String(model.summary.failingTargets) : String(items.length);
-    $('#failing-more').hidden = !body.next || FAILING_PAGE * (model.failingPages + 1) > 1000;
+    $('#failing-more').hidden = !model.failingNext;
+    $('#failing-prev').hidden = model.failingPrevious.length === 0;
+    $('#failing-page').textContent = model.failingPrevious.length || model.failingNext
+      ? 'page ' + (model.failingPrevious.length + 1) : '';
     $('#failing-list').replaceChildren(...items.map((t) => el('li', { class: 'failing-target', dataset: { id: t.id } },
       el('code', { class: 'target-id' }, t.id), ' ',
       (t.ports || []).length || (t.portRanges || []).length
@@ -548,8 +565,17 @@
     $('#next').addEventListener('click', nextPage);
     $('#prev').addEventListener('click', previousPage);
     $('#failing-more').addEventListener('click', () => {
-      model.failingPages += 1;
-      loadFailing().catch(handle);
+      if (model.failingNext) {
+        model.failingPrevious.push(model.failingCursor);
+        model.failingCursor = model.failingNext;
+        loadFailing().catch(handle);
+      }
+    });
+    $('#failing-prev').addEventListener('click', () => {
+      if (model.failingPrevious.length) {
+        model.failingCursor = model.failingPrevious.pop();
+        loadFailing().catch(handle);
+      }
     });
     $('#login').addEventListener('submit', (ev) => {
       ev.preventDefault();
