@@ -146,8 +146,8 @@ class ReadmeTest {
 
     @Test
     void shouldGiveTheTestCommandCiRuns() throws Exception {
-        assertThat(Files.readString(README)).contains("./mvnw -B verify");
-        assertThat(Files.readString(ROOT.resolve(".ci").resolve("run"))).contains("./mvnw -B verify");
+        assertThat(Files.readString(README)).contains("./mvnw -B -T 2 verify");
+        assertThat(Files.readString(ROOT.resolve(".ci").resolve("run"))).contains("./mvnw -B -T 2 verify");
     }
 
     /** What differs, row by row, and how to fix it. */
