@@ -117,6 +117,12 @@ final class LogShipper implements AutoCloseable {
         return this;
     }
 
+    /** Ships the file up to its end, then stops (the tailer's thread ends; {@link #awaitFailure} returns false). */
+    LogShipper once() {
+        tailer.stopAtEnd();
+        return this;
+    }
+
     /** Waits until the tailer stops or a send fails; true when it is still running after {@code timeout}. */
     boolean awaitFailure(final Duration timeout) throws InterruptedException {
         failed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -69,6 +69,8 @@ final class LogTailer implements Runnable, AutoCloseable {
     private FileChannel channel;
     private Object fileKey;
     private volatile long lines;
+    /** Stop at the end of the file instead of following it (a finished log read once). */
+    private volatile boolean stopAtEnd;
 
     /** Lines as text, up to 1 MiB each. */
     LogTailer(final Path path, final boolean fromStart, final Duration poll, final Consumer<String> sink) {
@@ -110,6 +112,12 @@ final class LogTailer implements Runnable, AutoCloseable {
                 }
                 if (rotated()) {
                     continue;
+                }
+                if (stopAtEnd) {
+                    if (lineLength > 0) {
+                        emit(); // the file's last line, without its newline: the file is finished
+                    }
+                    break;
                 }
                 await();
             }
@@ -282,6 +290,12 @@ final class LogTailer implements Runnable, AutoCloseable {
             }
             channel = null;
         }
+    }
+
+    /** From now on the tailer stops when it reaches the end of the file, after the last line (with or without a newline). */
+    LogTailer stopAtEnd() {
+        stopAtEnd = true;
+        return this;
     }
 
     @Override

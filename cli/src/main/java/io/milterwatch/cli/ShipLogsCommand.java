@@ -41,6 +41,10 @@ public final class ShipLogsCommand implements java.util.concurrent.Callable<Inte
     @Option(names = "--from-beginning", description = "Send the lines already in the file too (default: only new lines)")
     boolean fromBeginning;
 
+    @Option(names = "--once", description = "Send every line of FILE, from its start to its end, then exit (a finished or archived "
+            + "log; implies --from-beginning). Exit 0 once Kafka has acknowledged every line")
+    boolean once;
+
     @Option(names = "--device", paramLabel = "NAME", description = "Record key: the device, for lines that do not name one")
     String device;
 
@@ -63,19 +67,29 @@ public final class ShipLogsCommand implements java.util.concurrent.Callable<Inte
         final Settings s = connection.settings();
         final Topics topics = connection.topics(s);
         try (KafkaProducer<byte[], byte[]> producer = producer(s);
-             LogShipper shipper = new LogShipper(file, fromBeginning, device, producer, topics.firewallRaw(), topics.dlq(),
-                     maxLineBytes).start()) {
+             LogShipper shipper = new LogShipper(file, fromBeginning || once, device, producer, topics.firewallRaw(), topics.dlq(),
+                     maxLineBytes)) {
+            if (once) {
+                shipper.once();
+            }
+            shipper.start();
             Runtime.getRuntime().addShutdownHook(new Thread(shipper::close, "ship-logs-stop"));
-            spec.commandLine().getErr().println("shipping " + file + " to " + topics.firewallRaw() + " (Ctrl-C to stop)");
+            spec.commandLine().getErr().println("shipping " + file + " to " + topics.firewallRaw()
+                    + (once ? " (to its end)" : " (Ctrl-C to stop)"));
             while (shipper.awaitFailure(Duration.ofSeconds(1))) {
                 LOG.debug("{} lines shipped so far", shipper.lines());
             }
+            producer.flush();
+            // A send refused after the last line was read fails here, after the flush, not silently.
             if (shipper.failure() != null) {
                 throw new IllegalStateException("sending to Kafka failed: " + shipper.failure().getMessage(), shipper.failure());
             }
-            producer.flush();
             LOG.info("shipped {} lines from {} ({} too long for Kafka, sent to {})", shipper.lines(), file, shipper.deadLettered(),
                     topics.dlq());
+            if (once) {
+                spec.commandLine().getOut().println("shipped " + shipper.lines() + " line(s) of " + file + " to " + topics.firewallRaw()
+                        + (shipper.deadLettered() > 0 ? " (" + shipper.deadLettered() + " too long, sent to " + topics.dlq() + ")" : ""));
+            }
         }
         return 0;
     }

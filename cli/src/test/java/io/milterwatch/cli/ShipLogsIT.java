@@ -36,6 +36,29 @@ class ShipLogsIT {
     Path dir;
 
     @Test
+    void shouldShipAFinishedFileToItsLastLineAndExitWhenRunOnce(final KafkaCluster cluster) throws Exception {
+        // given: a finished log whose last line has no newline
+        final String prefix = KafkaCluster.uniquePrefix("shiponce");
+        final Topics topics = Topics.withPrefix(prefix);
+        try (Admin admin = cluster.admin()) {
+            TopicAdmin.ensureTopics(admin, topics, 1, (short) -1);
+        }
+        final Path log = dir.resolve("archived.log");
+        Files.writeString(log, "one\ntwo\nthree", StandardCharsets.UTF_8);
+
+        // when: shipped once, as a user types it
+        final CliRunner.Result r = CliRunner.run("ship-logs", "--once", "--device", "fw-9", "--bootstrap-servers", cluster.bootstrapServers(),
+                "--topic-prefix", prefix, log.toString());
+
+        // then: it exits by itself, every line acknowledged, and says how many
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("shipped 3 line(s) of " + log);
+        final List<ConsumerRecord<byte[], byte[]>> records = TestTopics.readAtLeast(cluster, topics.firewallRaw(), 3);
+        assertThat(records).extracting(x -> new String(x.value(), StandardCharsets.UTF_8)).containsExactly("one", "two", "three");
+        assertThat(records).extracting(x -> new String(x.key(), StandardCharsets.UTF_8)).containsOnly("fw-9");
+    }
+
+    @Test
     void shouldSendEveryLineInOrderWhenTheFileGrowsAndRotates(final KafkaCluster cluster) throws Exception {
         // given
         final Topics topics = Topics.withPrefix(KafkaCluster.uniquePrefix("shiplogs"));
