@@ -112,4 +112,31 @@ final class Events {
     static String quote(final String s) {
         return s == null ? "null" : quote(s, 0, s.length());
     }
+
+    /**
+     * The line split at runs of spaces, as {@code s.split(" +")} splits it (a leading empty field when the line starts
+     * with a space, no trailing empty fields), without compiling that regex for every line.
+     */
+    static String[] fields(final String s) {
+        if (s.indexOf(' ') < 0) {
+            return new String[] {s};
+        }
+        final java.util.List<String> out = new java.util.ArrayList<>(20);
+        int start = 0;
+        int space = s.indexOf(' ');
+        while (space >= 0) {
+            out.add(s.substring(start, space));
+            start = space + 1;
+            while (start < s.length() && s.charAt(start) == ' ') {
+                start++;
+            }
+            space = s.indexOf(' ', start);
+        }
+        out.add(s.substring(start));
+        int size = out.size();
+        while (size > 0 && out.get(size - 1).isEmpty()) {
+            size--;
+        }
+        return out.subList(0, size).toArray(new String[0]);
+    }
 }

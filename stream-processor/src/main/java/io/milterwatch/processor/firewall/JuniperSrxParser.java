@@ -56,7 +56,7 @@ final class JuniperSrxParser {
 
     private ParseResult plain(final Line line, final String kind, final FirewallAction action) {
         final String s = line.body;
-        final String[] tokens = s.split(" +");
+        final String[] tokens = Events.fields(s);
         int tuple = -1;
         for (int i = 0; i < tokens.length; i++) {
             if (tokens[i].contains("->")) {
@@ -67,7 +67,8 @@ final class JuniperSrxParser {
         if (tuple < 0) {
             return ParseResult.invalid(FORMAT, kind + " without a source->destination tuple");
         }
-        final String[] ends = tokens[tuple].split("->", 2);
+        final int arrow = tokens[tuple].indexOf("->");
+        final String[] ends = {tokens[tuple].substring(0, arrow), tokens[tuple].substring(arrow + 2)};
         final int ss = ends[0].lastIndexOf('/');
         final int ds = ends[1].lastIndexOf('/');
         if (ss < 0 || ds < 0) {

@@ -64,7 +64,7 @@ final class WindowsFirewallParser {
             return ParseResult.skipped(FORMAT, "W3C directive");
         }
         final List<String> columns = fields.getOrDefault(stream, DEFAULT_FIELDS);
-        final String[] values = fields(s);
+        final String[] values = Events.fields(s);
         if (values.length < Math.min(columns.size(), columns.indexOf("dst-port") + 1)) {
             return ParseResult.invalid(FORMAT, "line with " + values.length + " fields, " + columns.size() + " columns declared (truncated?)");
         }
@@ -122,33 +122,6 @@ final class WindowsFirewallParser {
         final String direction = "RECEIVE".equals(path) ? "IN" : "SEND".equals(path) ? "OUT" : "FORWARD".equals(path) ? "FORWARD" : null;
         return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
                 direction, null, null));
-    }
-
-    /**
-     * The line split at runs of spaces, as {@code s.split(" +")} splits it (a leading empty field when the line starts
-     * with a space, no trailing empty fields), without compiling that regex for every line.
-     */
-    static String[] fields(final String s) {
-        if (s.indexOf(' ') < 0) {
-            return new String[] {s};
-        }
-        final List<String> out = new ArrayList<>(20);
-        int start = 0;
-        int space = s.indexOf(' ');
-        while (space >= 0) {
-            out.add(s.substring(start, space));
-            start = space + 1;
-            while (start < s.length() && s.charAt(start) == ' ') {
-                start++;
-            }
-            space = s.indexOf(' ', start);
-        }
-        out.add(s.substring(start));
-        int size = out.size();
-        while (size > 0 && out.get(size - 1).isEmpty()) {
-            size--;
-        }
-        return out.subList(0, size).toArray(new String[0]);
     }
 
     private static String value(final String[] values, final List<String> columns, final String name) {

@@ -77,7 +77,7 @@ class DetectionFastPathsTest {
 
     @Property(tries = 5000)
     void shouldSplitWindowsLinesAsTheRegexDoesWhenSpacesRunAnywhere(@ForAll("spaces") final String s) {
-        assertThat(WindowsFirewallParser.fields(s)).as("[" + s + "]").containsExactly(s.split(" +"));
+        assertThat(Events.fields(s)).as("[" + s + "]").containsExactly(s.split(" +"));
     }
 
     @Provide
