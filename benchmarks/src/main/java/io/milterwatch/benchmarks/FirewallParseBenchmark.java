@@ -122,7 +122,19 @@ public class FirewallParseBenchmark {
                             + "{\"rule\":\"DefaultRule_DenyAllInBound\",\"flows\":[{\"mac\":\"000D3AF87856\",\"flowTuples\":["
                             + "\"1764323975,203.0.113.7,10.5.16.4,28746,8891,T,I,D,B,,,,\",\"1764323976,203.0.113.8,10.5.16.4,28747,11332,T,I,D,B,,,,\"]}]},"
                             + "{\"rule\":\"UserRule_smtp\",\"flows\":[{\"mac\":\"000D3AF87856\",\"flowTuples\":["
-                            + "\"1764323977,198.51.100.9,10.5.16.4,44931,25,T,I,A,E,15,8489,12,7054\"]}]}]}}]}")));
+                            + "\"1764323977,198.51.100.9,10.5.16.4,44931,25,T,I,A,E,15,8489,12,7054\"]}]}]}}]}")),
+            Map.entry("sophos", List.of(
+                    "Nov 28 09:59:01 sophos device_name=\"SFW\" timestamp=\"2026-11-28T09:59:01+0100\" device_model=\"SFVH\" "
+                            + "device_serial_id=\"C01001BQC8TFFFF\" log_id=\"010102600002\" log_type=\"Firewall\" log_component=\"Firewall Rule\" "
+                            + "log_subtype=\"Denied\" log_version=1 severity=\"Information\" fw_rule_id=\"12\" nat_rule_id=\"0\" fw_rule_type=\"USER\" "
+                            + "ether_type=\"IPv4 (0x0800)\" in_interface=\"Port1\" src_mac=\"00:26:37:ee:47:20\" src_ip=\"203.0.113.7\" "
+                            + "src_country=\"R1\" dst_ip=\"192.0.2.25\" dst_country=\"R1\" protocol=\"TCP\" src_port=51515 dst_port=8891 "
+                            + "hb_status=\"No Heartbeat\" app_resolved_by=\"Signature\" app_is_cloud=\"FALSE\" qualifier=\"New\"",
+                    "device=\"SFW\" date=2026-11-28 time=09:59:02 timezone=\"UTC\" device_name=\"XG125w\" device_id=SFDemo-763180a "
+                            + "log_id=010101600001 log_type=\"Firewall\" log_component=\"Firewall Rule\" log_subtype=\"Allowed\" status=\"Allow\" "
+                            + "priority=Information duration=30 fw_rule_id=2 policy_type=2 user_name=\"\" in_interface=\"PortA\" out_interface=\"PortB\" "
+                            + "src_mac=00:00:00:00:00:00 src_ip=198.51.100.9 src_country_code=R1 dst_ip=192.0.2.25 dst_country_code=R1 "
+                            + "protocol=\"UDP\" src_port=59859 dst_port=11332 sent_pkts=1 recv_pkts=1 connevent=\"Stop\" connid=\"185246656\"")));
 
     /** The format a parameter's lines are recognised as, where the parameter names a variant. */
     private static final Map<String, String> FORMAT_OF = Map.of("aws-vpc-v5", "aws-vpc", "paloalto-csv", "paloalto", "paloalto-cef", "cef",
@@ -134,7 +146,7 @@ public class FirewallParseBenchmark {
     }
 
     @Param({"netfilter", "pfsense", "aws-vpc", "cisco-asa", "fortigate", "paloalto", "juniper-srx", "windows-firewall", "aws-vpc-v5",
-            "cef", "leef", "azure-nsg", "paloalto-csv", "paloalto-cef", "paloalto-json"})
+            "cef", "leef", "azure-nsg", "paloalto-csv", "paloalto-cef", "paloalto-json", "sophos"})
     public String format;
 
     private FirewallParser parser;

@@ -23,7 +23,7 @@ public final class FirewallParser {
     /** The format names, for {@code --format} and {@link ParseResult#format()}. */
     public static final List<String> FORMATS = List.of(NetfilterParser.FORMAT, FilterlogParser.FORMAT, AwsVpcFlowParser.FORMAT,
             CiscoAsaParser.FORMAT, FortiGateParser.FORMAT, PaloAltoParser.FORMAT, JuniperSrxParser.FORMAT, WindowsFirewallParser.FORMAT,
-            CefParser.FORMAT, LeefParser.FORMAT, AzureNsgParser.FORMAT);
+            CefParser.FORMAT, LeefParser.FORMAT, AzureNsgParser.FORMAT, SophosParser.FORMAT);
 
     private final FirewallParserConfig config;
     private final String only;
@@ -37,6 +37,7 @@ public final class FirewallParser {
     private final FortiGateParser fortigate;
     private final PaloAltoParser paloalto;
     private final JuniperSrxParser juniper;
+    private final SophosParser sophos;
     private final WindowsFirewallParser windows;
     private final CefParser cef;
     private final LeefParser leef;
@@ -54,6 +55,7 @@ public final class FirewallParser {
         this.fortigate = new FortiGateParser(config);
         this.paloalto = new PaloAltoParser(config);
         this.juniper = new JuniperSrxParser(config);
+        this.sophos = new SophosParser(config);
         this.windows = new WindowsFirewallParser(config);
         this.cef = new CefParser(config);
         this.leef = new LeefParser(config);
@@ -201,6 +203,10 @@ public final class FirewallParser {
         if (JuniperSrxParser.matches(line)) {
             return juniper.parse(line);
         }
+        // before FortiGate, whose test log_type=/log_subtype=/log_id= would pass
+        if (SophosParser.matches(s)) {
+            return sophos.parse(line);
+        }
         if (FortiGateParser.matches(s)) {
             return fortigate.parse(line);
         }
@@ -248,6 +254,7 @@ public final class FirewallParser {
             case FortiGateParser.FORMAT -> fortigate.parse(line);
             case PaloAltoParser.FORMAT -> paloalto.parse(line);
             case JuniperSrxParser.FORMAT -> juniper.parse(line);
+            case SophosParser.FORMAT -> sophos.parse(line);
             case WindowsFirewallParser.FORMAT -> windows.parse(line);
             case CefParser.FORMAT -> CefParser.start(s) < 0 ? ParseResult.invalid(CefParser.FORMAT, "no CEF:<version>| header")
                     : cef.parse(line, CefParser.start(s));

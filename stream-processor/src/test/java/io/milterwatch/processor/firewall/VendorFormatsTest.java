@@ -71,6 +71,64 @@ class VendorFormatsTest {
     }
 
     @Test
+    void shouldCountASophosConnectionOnceWhenItIsLoggedAtItsStartAndItsStop() {
+        // given: SFOS 19 fields (timestamp with its offset, the decision in log_subtype), a start and a stop of one connection
+        final String start = "<30>device_name=\"SFW\" timestamp=\"2026-11-28T09:59:01+0100\" device_model=\"XGS2100\" log_id=\"010101600001\" "
+                + "log_type=\"Firewall\" log_component=\"Firewall Rule\" log_subtype=\"Denied\" log_version=1 severity=\"Information\" "
+                + "fw_rule_id=\"7\" fw_rule_name=\"no milter from outside\" src_ip=\"203.0.113.7\" dst_ip=\"192.0.2.25\" protocol=\"TCP\" "
+                + "src_port=51515 dst_port=8891 con_event=\"Start\" con_id=\"42\"";
+        final String stop = start.replace("con_event=\"Start\"", "con_event=\"Stop\"");
+
+        // when
+        final ParseResult a = parse(start);
+        final ParseResult b = parse(stop);
+
+        // then
+        assertThat(a.status()).as(a.reason()).isEqualTo(ParseStatus.EVENT);
+        final FirewallEvent e = a.event();
+        assertThat(e.getFormat()).isEqualTo("sophos");
+        assertThat(e.getSrcIp()).isEqualTo("203.0.113.7");
+        assertThat(e.getSrcPort()).isEqualTo(51515);
+        assertThat(e.getDstIp()).isEqualTo("192.0.2.25");
+        assertThat(e.getDstPort()).isEqualTo(8891);
+        assertThat(e.getProtocol()).isEqualTo("tcp");
+        assertThat(e.getAction()).isEqualTo(FirewallAction.DROP);
+        assertThat(e.getRule()).isEqualTo("no milter from outside");
+        assertThat(e.getDevice()).isEqualTo("SFW");
+        assertThat(Instant.ofEpochMilli(e.getTimestampMs())).isEqualTo(Instant.parse("2026-11-28T08:59:01Z"));
+        assertThat(a.connectionId()).isEqualTo("42").isEqualTo(b.connectionId());
+    }
+
+    @Test
+    void shouldSkipASophosLogThatIsNotAFirewallDecision() {
+        // given: a web filter log names addresses and ports too, but is the proxy's verdict, not the firewall's
+        final ParseResult r = parse("device=\"SFW\" date=2026-11-28 time=09:59:01 timezone=\"UTC\" device_name=\"XG125\" log_id=050901616001 "
+                + "log_type=\"Content Filtering\" log_component=\"HTTP\" log_subtype=\"Allowed\" status=\"\" src_ip=10.0.0.5 "
+                + "dst_ip=192.0.2.80 protocol=\"TCP\" src_port=50000 dst_port=80");
+
+        // then
+        assertThat(r.status()).isEqualTo(ParseStatus.SKIPPED);
+        assertThat(r.format()).isEqualTo("sophos");
+        assertThat(r.reason()).contains("'Content Filtering'");
+    }
+
+    @Test
+    void shouldReadASophos185LineInUtcWhenItsTimezoneSaysUtc() {
+        // given: SFOS 18.5 fields, the decision in status
+        final FirewallEvent e = event("device=\"SFW\" date=2026-11-28 time=09:59:01 timezone=\"UTC\" device_name=\"XG125\" "
+                + "log_id=010101600001 log_type=\"Firewall\" log_component=\"Firewall Rule\" log_subtype=\"Allowed\" status=\"Allow\" "
+                + "fw_rule_id=3 src_ip=198.51.100.9 dst_ip=192.0.2.25 protocol=\"UDP\" src_port=5353 dst_port=11332 connid=\"\"");
+
+        // then
+        assertThat(e.getAction()).isEqualTo(FirewallAction.ALLOW);
+        assertThat(e.getProtocol()).isEqualTo("udp");
+        assertThat(e.getDstPort()).isEqualTo(11332);
+        assertThat(e.getRule()).isEqualTo("3");
+        assertThat(e.getDevice()).isEqualTo("XG125");
+        assertThat(Instant.ofEpochMilli(e.getTimestampMs())).isEqualTo(Instant.parse("2026-11-28T09:59:01Z"));
+    }
+
+    @Test
     void shouldReadAPanOsTrafficCsvWhenItStartsWithAHighResolutionReceiveTimeAndNoFutureUseField() {
         // given: a TRAFFIC record as an export writes it, without FUTURE_USE, the receive time in RFC 3339
         final String line = "2024-03-05T14:22:11.456+01:00,013201001234,TRAFFIC,drop,2561,2024/03/05 14:22:11,203.0.113.7,192.0.2.25,"
