@@ -93,7 +93,10 @@ final class SophosParser {
         };
         final long time = time();
         final String rule = nonEmpty(kv.get("fw_rule_name"), kv.get("fw_rule_id"));
-        final String device = line.host != null ? null : nonEmpty(kv.get("device_name"), kv.get("device_id"));
+        // From SFOS 19 device_name is the product ("SFW") on every appliance; its serial number tells them apart.
+        final String name = kv.get("device_name");
+        final String device = line.host != null ? null
+                : "SFW".equals(name) ? nonEmpty(kv.get("device_serial_id"), name) : nonEmpty(name, kv.get("device_id"));
         final var event = Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
                 null, device, rule);
         final String connection = nonEmpty(kv.get("con_id"), kv.get("connid"));
