@@ -134,7 +134,16 @@ public class FirewallParseBenchmark {
                             + "log_id=010101600001 log_type=\"Firewall\" log_component=\"Firewall Rule\" log_subtype=\"Allowed\" status=\"Allow\" "
                             + "priority=Information duration=30 fw_rule_id=2 policy_type=2 user_name=\"\" in_interface=\"PortA\" out_interface=\"PortB\" "
                             + "src_mac=00:00:00:00:00:00 src_ip=198.51.100.9 src_country_code=R1 dst_ip=192.0.2.25 dst_country_code=R1 "
-                            + "protocol=\"UDP\" src_port=59859 dst_port=11332 sent_pkts=1 recv_pkts=1 connevent=\"Stop\" connid=\"185246656\"")));
+                            + "protocol=\"UDP\" src_port=59859 dst_port=11332 sent_pkts=1 recv_pkts=1 connevent=\"Stop\" connid=\"185246656\"")),
+            Map.entry("checkpoint", List.of(
+                    "<134>1 2026-11-28T09:59:01Z gw-1 CheckPoint 8363 - [action:\"Drop\"; flags:\"425984\"; ifdir:\"inbound\"; ifname:\"eth0\"; "
+                            + "logid:\"0\"; loguid:\"{0x5e818e17,0x0,0x6401a8c0,0x108620ab}\"; origin:\"192.0.2.1\"; sequencenum:\"1\"; version:\"5\"; "
+                            + "__policy_id_tag:\"product=VPN-1 & FireWall-1[db_tag={880771B0};mgmt=gw-1;date=1585502566;policy_name=Standard\\]\"; "
+                            + "dst:\"192.0.2.25\"; layer_name:\"Network\"; match_id:\"5\"; rule_action:\"Drop\"; rule_name:\"no milter from outside\"; "
+                            + "product:\"VPN-1 & FireWall-1\"; proto:\"6\"; s_port:\"51515\"; service:\"8891\"; src:\"203.0.113.7\"]",
+                    "<134>1 2026-11-28T09:59:02Z gw-1 CheckPoint 8363 - [action:\"Accept\"; flags:\"444676\"; ifdir:\"outbound\"; origin:\"192.0.2.1\"; "
+                            + "dst:\"192.0.2.25\"; inzone:\"Local\"; outzone:\"Internal\"; product:\"VPN-1 & FireWall-1\"; proto:\"17\"; "
+                            + "s_port:\"46915\"; service:\"11332\"; service_id:\"rspamd\"; src:\"198.51.100.9\"]")));
 
     /** The format a parameter's lines are recognised as, where the parameter names a variant. */
     private static final Map<String, String> FORMAT_OF = Map.of("aws-vpc-v5", "aws-vpc", "paloalto-csv", "paloalto", "paloalto-cef", "cef",
@@ -146,7 +155,7 @@ public class FirewallParseBenchmark {
     }
 
     @Param({"netfilter", "pfsense", "aws-vpc", "cisco-asa", "fortigate", "paloalto", "juniper-srx", "windows-firewall", "aws-vpc-v5",
-            "cef", "leef", "azure-nsg", "paloalto-csv", "paloalto-cef", "paloalto-json", "sophos"})
+            "cef", "leef", "azure-nsg", "paloalto-csv", "paloalto-cef", "paloalto-json", "sophos", "checkpoint"})
     public String format;
 
     private FirewallParser parser;

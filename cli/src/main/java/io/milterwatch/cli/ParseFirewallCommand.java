@@ -38,7 +38,7 @@ final class ParseFirewallCommand implements Callable<Integer> {
 
     @Option(names = "--format", paramLabel = "auto|NAME", defaultValue = "auto",
             description = "auto (detect per line, default) or one of: netfilter, pfsense, aws-vpc, cisco-asa, fortigate, paloalto, "
-                    + "juniper-srx, windows-firewall, cef, leef, azure-nsg, sophos")
+                    + "juniper-srx, windows-firewall, cef, leef, azure-nsg, sophos, checkpoint")
     String format;
 
     @Option(names = "--zone", paramLabel = "ZONE", defaultValue = "UTC", description = "Zone of times written without one (default ${DEFAULT-VALUE})")

@@ -23,7 +23,7 @@ public final class FirewallParser {
     /** The format names, for {@code --format} and {@link ParseResult#format()}. */
     public static final List<String> FORMATS = List.of(NetfilterParser.FORMAT, FilterlogParser.FORMAT, AwsVpcFlowParser.FORMAT,
             CiscoAsaParser.FORMAT, FortiGateParser.FORMAT, PaloAltoParser.FORMAT, JuniperSrxParser.FORMAT, WindowsFirewallParser.FORMAT,
-            CefParser.FORMAT, LeefParser.FORMAT, AzureNsgParser.FORMAT, SophosParser.FORMAT);
+            CefParser.FORMAT, LeefParser.FORMAT, AzureNsgParser.FORMAT, SophosParser.FORMAT, CheckPointParser.FORMAT);
 
     private final FirewallParserConfig config;
     private final String only;
@@ -38,6 +38,7 @@ public final class FirewallParser {
     private final PaloAltoParser paloalto;
     private final JuniperSrxParser juniper;
     private final SophosParser sophos;
+    private final CheckPointParser checkpoint;
     private final WindowsFirewallParser windows;
     private final CefParser cef;
     private final LeefParser leef;
@@ -56,6 +57,7 @@ public final class FirewallParser {
         this.paloalto = new PaloAltoParser(config);
         this.juniper = new JuniperSrxParser(config);
         this.sophos = new SophosParser(config);
+        this.checkpoint = new CheckPointParser(config);
         this.windows = new WindowsFirewallParser(config);
         this.cef = new CefParser(config);
         this.leef = new LeefParser(config);
@@ -174,6 +176,9 @@ public final class FirewallParser {
 
     private ParseResult detect() {
         final String s = line.body;
+        if (CheckPointParser.matches(line)) {
+            return checkpoint.parse(line);
+        }
         if (s.indexOf('|') >= 0) {
             final int cefStart = CefParser.start(s);
             if (cefStart >= 0 && !FortiGateParser.matches(s)) {
@@ -255,6 +260,7 @@ public final class FirewallParser {
             case PaloAltoParser.FORMAT -> paloalto.parse(line);
             case JuniperSrxParser.FORMAT -> juniper.parse(line);
             case SophosParser.FORMAT -> sophos.parse(line);
+            case CheckPointParser.FORMAT -> checkpoint.parse(line);
             case WindowsFirewallParser.FORMAT -> windows.parse(line);
             case CefParser.FORMAT -> CefParser.start(s) < 0 ? ParseResult.invalid(CefParser.FORMAT, "no CEF:<version>| header")
                     : cef.parse(line, CefParser.start(s));

@@ -71,6 +71,39 @@ class VendorFormatsTest {
     }
 
     @Test
+    void shouldReadACheckPointLogExporterLineWhenItsPairsAreTheStructuredData() {
+        // given: the default syslog format, an escaped bracket in one value, the gateway in origin
+        final FirewallEvent e = event("<134>1 2026-11-28T09:59:01Z - CheckPoint 1930 - [action:\"Drop\"; ifdir:\"inbound\"; "
+                + "origin:\"192.0.2.1\"; time:\"1795859941\"; __policy_id_tag:\"product=VPN-1 & FireWall-1[policy_name=Standard\\]\"; "
+                + "dst:\"192.0.2.25\"; rule_name:\"no milter from outside\"; product:\"VPN-1 & FireWall-1\"; proto:\"6\"; "
+                + "s_port:\"51515\"; service:\"8891\"; src:\"203.0.113.7\"]");
+
+        // then
+        assertThat(e.getFormat()).isEqualTo("checkpoint");
+        assertThat(e.getSrcIp()).isEqualTo("203.0.113.7");
+        assertThat(e.getSrcPort()).isEqualTo(51515);
+        assertThat(e.getDstIp()).isEqualTo("192.0.2.25");
+        assertThat(e.getDstPort()).isEqualTo(8891);
+        assertThat(e.getProtocol()).isEqualTo("tcp");
+        assertThat(e.getAction()).isEqualTo(FirewallAction.DROP);
+        assertThat(e.getRule()).isEqualTo("no milter from outside");
+        assertThat(e.getDevice()).isEqualTo("192.0.2.1");
+        assertThat(Instant.ofEpochMilli(e.getTimestampMs())).isEqualTo(Instant.parse("2026-11-28T09:59:01Z"));
+    }
+
+    @Test
+    void shouldReadCheckPointPairsByTheirEscapes() {
+        // given
+        final java.util.Map<String, String> out = new java.util.HashMap<>();
+
+        // when
+        CheckPointParser.read("[a:\"x\\\"y\"; b:\"p\\]q\"; sys_message::\"two words; here\"]", out);
+
+        // then
+        assertThat(out).containsEntry("a", "x\"y").containsEntry("b", "p]q").containsEntry("sys_message", "two words; here").hasSize(3);
+    }
+
+    @Test
     void shouldCountASophosConnectionOnceWhenItIsLoggedAtItsStartAndItsStop() {
         // given: SFOS 19 fields (timestamp with its offset, the decision in log_subtype), a start and a stop of one connection
         final String start = "<30>device_name=\"SFW\" timestamp=\"2026-11-28T09:59:01+0100\" device_model=\"XGS2100\" log_id=\"010101600001\" "

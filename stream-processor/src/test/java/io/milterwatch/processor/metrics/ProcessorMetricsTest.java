@@ -30,8 +30,8 @@ class ProcessorMetricsTest {
         assertThat(scrape.sum("milterwatch_firewall_lines_total", "format", "unknown", "status", "INVALID")).isEqualTo(2.0);
         assertThat(scrape.sum("milterwatch_firewall_lines_total")).isEqualTo(5.0);
         // and: every format and status is there from the start, at 0, so that rates work from the first scrape
-        // 12 formats (netfilter ... windows-firewall, cef, leef, azure-nsg, sophos) and unknown, by 3 statuses
-        assertThat(scrape.samples("milterwatch_firewall_lines_total")).hasSize((12 + 1) * 3);
+        // 13 formats (netfilter ... windows-firewall, cef, leef, azure-nsg, sophos, checkpoint) and unknown, by 3 statuses
+        assertThat(scrape.samples("milterwatch_firewall_lines_total")).hasSize((13 + 1) * 3);
     }
 
     @Test
