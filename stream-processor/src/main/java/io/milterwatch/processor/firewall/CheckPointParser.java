@@ -4,9 +4,6 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
-import io.milterwatch.net.IpText;
-import io.milterwatch.schema.FirewallAction;
-
 /**
  * Check Point Log Exporter in its default {@code syslog} format: {@code [key:"value"; key:"value"; ...]},
  * as RFC 5424 structured data after the header ({@code <134>1 TIME HOST CheckPoint PID - [action:"Drop"; ...]})
@@ -57,50 +54,15 @@ final class CheckPointParser {
         if (!product.isEmpty() && !product.toLowerCase(Locale.ROOT).contains("firewall")) {
             return ParseResult.skipped(FORMAT, "Check Point " + Events.quote(product) + " log is not a connection event");
         }
-        final String srcText = kv.getOrDefault("src", "");
-        final String dstText = kv.getOrDefault("dst", "");
-        if (srcText.isEmpty() || dstText.isEmpty()) {
-            return ParseResult.skipped(FORMAT, "Check Point log without src and dst: not one connection");
-        }
-        final String src = IpText.canonical(srcText);
-        final String dst = IpText.canonical(dstText);
-        if (src == null || dst == null) {
-            return ParseResult.invalid(FORMAT, "src " + Events.quote(srcText) + " or dst " + Events.quote(dstText) + " is not an IP address");
-        }
-        final String protoText = kv.getOrDefault("proto", "");
-        final String protocol = protoText.isEmpty() ? null : Events.protocol(protoText, 0, protoText.length());
-        if (protocol == null) {
-            return ParseResult.invalid(FORMAT, "proto " + Events.quote(protoText) + " is not a protocol");
-        }
-        Integer sp = null;
-        Integer dp = null;
-        if (Events.hasPorts(protocol)) {
-            final String service = kv.getOrDefault("service", "");
-            final int d = service.isEmpty() ? -1 : Events.port(service);
-            if (d < 0) {
-                return ParseResult.invalid(FORMAT, "a " + protocol + " log whose service " + Events.quote(service) + " is not a port");
-            }
-            dp = d;
-            final String s = kv.getOrDefault("s_port", "");
-            final int sv = s.isEmpty() ? -1 : Events.port(s);
-            sp = sv < 0 ? null : sv;
-        }
-        final String action = kv.getOrDefault("action", "");
-        final FirewallAction normalised = switch (action.toLowerCase(Locale.ROOT)) {
-            case "accept", "allow" -> FirewallAction.ALLOW;
-            case "drop", "block" -> FirewallAction.DROP;
-            case "reject" -> FirewallAction.REJECT;
-            default -> FirewallAction.UNKNOWN;
-        };
         long time = Times.MISSING;
         final String seconds = kv.getOrDefault("time", "");
         if (!seconds.isEmpty() && seconds.length() <= 10 && Times.digits(seconds, 0, seconds.length()) >= 0) {
             time = Long.parseLong(seconds) * 1000L;
         }
-        final String rule = nonEmpty(kv.get("rule_name"), kv.get("rule_uid"));
-        final String device = line.host != null ? null : kv.get("origin");
-        return ParseResult.event(Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
-                null, device, rule));
+        final String action = kv.get("action");
+        return Connections.build(line, config.maxLineChars(), FORMAT, time, kv.get("src"), kv.get("dst"), kv.get("s_port"),
+                kv.get("service"), kv.get("proto"), Connections.action(action), action, null, line.host != null ? null : kv.get("origin"),
+                Connections.firstGiven(kv.get("rule_name"), kv.get("rule_uid")));
     }
 
     /** {@code [k:"v"; k2:"v2"]}: keys up to ':' (a doubled "::" is taken as one), values in quotes with backslash escapes. */
@@ -140,9 +102,5 @@ final class CheckPointParser {
                 out.putIfAbsent(key, value.toString());
             }
         }
-    }
-
-    private static String nonEmpty(final String a, final String b) {
-        return a != null && !a.isEmpty() ? a : b != null && !b.isEmpty() ? b : null;
     }
 }

@@ -103,6 +103,11 @@ final class Connections {
                 blank(rule) ? null : rule));
     }
 
+    /** {@code a} unless it is {@link #blank}, else {@code b} unless blank, else null. */
+    static String firstGiven(final String a, final String b) {
+        return !blank(a) ? a : !blank(b) ? b : null;
+    }
+
     static boolean blank(final String s) {
         return s == null || s.isBlank() || s.equals("-");
     }

@@ -3,9 +3,6 @@ package io.milterwatch.processor.firewall;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.milterwatch.net.IpText;
-import io.milterwatch.schema.FirewallAction;
-
 /**
  * Sophos Firewall (SFOS, the XG series) syslog: {@code key=value} pairs, values quoted or not.
  * Only {@code log_type="Firewall"} lines are connection events (a rule's decision, or a packet the
@@ -48,59 +45,21 @@ final class SophosParser {
         if (!type.equals("Firewall")) {
             return ParseResult.skipped(FORMAT, "Sophos " + Events.quote(type) + " log is not a connection event");
         }
-        final String srcText = kv.getOrDefault("src_ip", "");
-        final String dstText = kv.getOrDefault("dst_ip", "");
-        final String src = IpText.canonical(srcText);
-        final String dst = IpText.canonical(dstText);
-        if (src == null || dst == null) {
-            if (srcText.isEmpty() || dstText.isEmpty()) {
-                return ParseResult.skipped(FORMAT, "Sophos firewall log without src_ip and dst_ip: no connection");
-            }
-            return ParseResult.invalid(FORMAT, "src_ip " + Events.quote(srcText) + " or dst_ip " + Events.quote(dstText)
-                    + " is not an IP address");
-        }
-        if (src.equals("0.0.0.0") && dst.equals("0.0.0.0")) {
+        if ("0.0.0.0".equals(kv.get("src_ip")) && "0.0.0.0".equals(kv.get("dst_ip"))) {
             return ParseResult.skipped(FORMAT, "Sophos " + Events.quote(kv.get("log_component")) + " log without addresses: no connection");
         }
-        final String protocolText = kv.getOrDefault("protocol", "");
-        final String protocol = protocolText.isEmpty() ? null : Events.protocol(protocolText, 0, protocolText.length());
-        if (protocol == null) {
-            return ParseResult.invalid(FORMAT, "protocol " + Events.quote(protocolText) + " is not a protocol");
-        }
-        Integer sp = null;
-        Integer dp = null;
-        if (Events.hasPorts(protocol)) {
-            final String a = kv.getOrDefault("src_port", "");
-            final String b = kv.getOrDefault("dst_port", "");
-            final int spv = a.isEmpty() ? -1 : Events.port(a);
-            final int dpv = b.isEmpty() ? -1 : Events.port(b);
-            if (dpv < 0) {
-                return ParseResult.invalid(FORMAT, "a " + protocol + " log with dst_port " + Events.quote(b) + " (not 0..65535)");
-            }
-            sp = spv < 0 ? null : spv;
-            dp = dpv;
-        }
         // 18.5 and before: status="Allow"/"Deny"; 19 and after: log_subtype="Allowed"/"Denied" only.
-        String action = kv.get("status");
-        if (action == null || action.isEmpty()) {
-            action = kv.getOrDefault("log_subtype", "");
-        }
-        final FirewallAction normalised = switch (action.toLowerCase(java.util.Locale.ROOT)) {
-            case "allow", "allowed" -> FirewallAction.ALLOW;
-            case "deny", "denied", "drop", "dropped" -> FirewallAction.DROP;
-            case "reject", "rejected" -> FirewallAction.REJECT;
-            default -> FirewallAction.UNKNOWN;
-        };
-        final long time = time();
-        final String rule = nonEmpty(kv.get("fw_rule_name"), kv.get("fw_rule_id"));
+        final String status = kv.get("status");
+        final String action = status == null || status.isEmpty() ? kv.get("log_subtype") : status;
         // From SFOS 19 device_name is the product ("SFW") on every appliance; its serial number tells them apart.
         final String name = kv.get("device_name");
         final String device = line.host != null ? null
-                : "SFW".equals(name) ? nonEmpty(kv.get("device_serial_id"), name) : nonEmpty(name, kv.get("device_id"));
-        final var event = Events.event(line, config.maxLineChars(), FORMAT, time, normalised, action, protocol, src, sp, dst, dp,
-                null, device, rule);
-        final String connection = nonEmpty(kv.get("con_id"), kv.get("connid"));
-        return connection == null ? ParseResult.event(event) : ParseResult.connection(event, connection);
+                : "SFW".equals(name) ? Connections.firstGiven(kv.get("device_serial_id"), name) : Connections.firstGiven(name, kv.get("device_id"));
+        final ParseResult r = Connections.build(line, config.maxLineChars(), FORMAT, time(), kv.get("src_ip"), kv.get("dst_ip"),
+                kv.get("src_port"), kv.get("dst_port"), kv.get("protocol"), Connections.action(action), action, null, device,
+                Connections.firstGiven(kv.get("fw_rule_name"), kv.get("fw_rule_id")));
+        final String connection = Connections.firstGiven(kv.get("con_id"), kv.get("connid"));
+        return connection == null || r.status() != ParseStatus.EVENT ? r : ParseResult.connection(r.event(), connection);
     }
 
     /** The record's own time: timestamp= (with its offset), else date= and time= (in UTC when timezone= says so, else the configured zone). */
@@ -117,9 +76,5 @@ final class SophosParser {
         final String tz = kv.getOrDefault("timezone", "");
         final boolean utc = tz.equals("UTC") || tz.equals("GMT");
         return Times.rfc3339(date + "T" + clock + (utc ? "Z" : ""), 0, config.zone(), parsed) ? parsed.epochMs : Times.MISSING;
-    }
-
-    private static String nonEmpty(final String a, final String b) {
-        return a != null && !a.isEmpty() ? a : b != null && !b.isEmpty() ? b : null;
     }
 }
